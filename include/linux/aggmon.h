@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aggmon - real-time kernel resource monitor: in-kernel API
+ *
+ * A gauge is a named 64-bit signed value that code raises, lowers or sets
+ * from any context but NMI.  A gauge class names what is measured
+ * ("net.e100.tx_packets") and its unit; each instance of the class is an
+ * item ("eth0", "eth1") with its own id and value.
+ *
+ * With CONFIG_AGGMON=n every function here is an empty inline and every
+ * class definition an unused constant: instrumented code compiles to what
+ * it was before.
+ */
+#ifndef _LINUX_AGGMON_H
+#define _LINUX_AGGMON_H
+
+#include <linux/err.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
+#include <uapi/linux/aggmon.h>
+
+/**
+ * struct aggmon_class - what a family of gauges measures
+ * @name: dotted name, segments of [a-z0-9_], for example "net.e100.tx_packets"
+ * @unit: unit of the value, for example "packets"; may be NULL
+ *
+ * Define one with DEFINE_AGGMON_CLASS() and create its items with
+ * aggmon_gauge_create().
+ */
+struct aggmon_class {
+	const char *name;
+	const char *unit;
+};
+
+/**
+ * DEFINE_AGGMON_CLASS() - define a gauge class
+ * @_var: name of the static variable
+ * @_name: dotted class name (a string literal)
+ * @_unit: unit (a string literal), or NULL
+ */
+#define DEFINE_AGGMON_CLASS(_var, _name, _unit)			\
+	static const struct aggmon_class _var __maybe_unused = {	\
+		.name = _name,						\
+		.unit = _unit,						\
+	}
+
+#ifdef CONFIG_AGGMON
+
+/**
+ * struct aggmon_gauge - one gauge: a class and an item
+ * @pcpu: per-CPU share of the value; the value is the sum of all shares
+ * @watched: non-zero while anything watches the updates
+ *
+ * This is the part of a gauge that updates touch; the aggmon core embeds
+ * it in a larger private structure (kernel/aggmon/gauge.h).
+ */
+struct aggmon_gauge {
+	s64 __percpu *pcpu;
+	unsigned int watched;
+};
+
+struct aggmon_gauge *aggmon_gauge_create(const struct aggmon_class *class,
+					 const char *item);
+void aggmon_gauge_destroy(struct aggmon_gauge *gauge);
+s64 aggmon_gauge_read(const struct aggmon_gauge *gauge);
+void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value);
+u64 aggmon_gauge_id(const struct aggmon_gauge *gauge);
+void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta);
+
+/**
+ * aggmon_gauge_add() - add @delta to a gauge
+ * @gauge: the gauge
+ * @delta: the amount, negative to subtract
+ *
+ * Context: any but NMI.  With nothing watching the gauge this is one
+ * per-CPU add and one branch that is predicted not taken.
+ */
+static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
+{
+	this_cpu_add(*gauge->pcpu, delta);
+	if (unlikely(READ_ONCE(gauge->watched)))
+		__aggmon_gauge_watched(gauge, delta);
+}
+
+#else /* !CONFIG_AGGMON */
+
+struct aggmon_gauge;
+
+static inline struct aggmon_gauge *
+aggmon_gauge_create(const struct aggmon_class *class, const char *item)
+{
+	return NULL;
+}
+
+static inline void aggmon_gauge_destroy(struct aggmon_gauge *gauge) { }
+static inline s64 aggmon_gauge_read(const struct aggmon_gauge *gauge)
+{
+	return 0;
+}
+
+static inline void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value) { }
+static inline u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
+{
+	return 0;
+}
+
+static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta) { }
+
+#endif /* CONFIG_AGGMON */
+
+/**
+ * aggmon_gauge_inc() - add one to a gauge
+ * @gauge: the gauge
+ *
+ * Context: any but NMI.
+ */
+static inline void aggmon_gauge_inc(struct aggmon_gauge *gauge)
+{
+	aggmon_gauge_add(gauge, 1);
+}
+
+/**
+ * aggmon_gauge_dec() - subtract one from a gauge
+ * @gauge: the gauge
+ *
+ * Context: any but NMI.
+ */
+static inline void aggmon_gauge_dec(struct aggmon_gauge *gauge)
+{
+	aggmon_gauge_add(gauge, -1);
+}
+
+#endif /* _LINUX_AGGMON_H */

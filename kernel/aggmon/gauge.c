@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aggmon - gauges and their registry
+ *
+ * The value of a gauge is the sum of per-CPU shares.  An update adds to
+ * the share of the CPU it runs on with one this_cpu_add(), which is a
+ * single instruction on x86 and irq-safe everywhere, so updates from
+ * process, softirq and hardirq context never lose each other and never
+ * touch a cache line another CPU writes.  A read sums the shares of every
+ * possible CPU (offline CPUs keep theirs), so once updates stop a read is
+ * exact.  A read that runs alongside updates returns the sum of shares
+ * each taken at some instant during the read; it includes every update
+ * that completed before the read began.
+ *
+ * Setting a gauge is an add of the difference between the new value and
+ * the current one, serialised against other sets by a per-gauge raw
+ * spinlock.  A set racing with adds on other CPUs is linearised as if
+ * each of those adds came entirely before or entirely after it.
+ *
+ * Shares are s64 and sums wrap modulo 2^64, so a gauge that wraps reads
+ * back exactly what a plain s64 would have held.
+ *
+ * Registry: gauges live in an allocating xarray indexed by id.  Ids are
+ * handed out cyclically from 1 so a stale id does not name a new gauge
+ * soon after the old one is gone.  Readers (the syscall) look gauges up
+ * under rcu_read_lock(); removal erases the id and frees the gauge after
+ * a grace period.  Registration is serialised by a mutex that also keeps
+ * (name, item) pairs unique; finding a name is a scan of the registry,
+ * which is fine for the thousands of gauges a machine has.
+ */
+
+#include <linux/ctype.h>
+#include <linux/export.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+
+#include "gauge.h"
+#include "limits.h"
+
+static DEFINE_XARRAY_ALLOC1(aggmon_gauges);
+static DEFINE_MUTEX(aggmon_register_mutex);
+static u32 aggmon_next_id;
+
+/**
+ * aggmon_valid_name() - is @name a dotted name?
+ * @name: NUL-terminated string
+ *
+ * Return: true if @name is one or more segments of [a-z0-9_]
+ * separated by single dots.
+ */
+bool aggmon_valid_name(const char *name)
+{
+	bool segment_empty = true;
+
+	for (; *name; name++) {
+		if (*name == '.') {
+			if (segment_empty)
+				return false;
+			segment_empty = true;
+		} else if (islower(*name) || isdigit(*name) || *name == '_') {
+			segment_empty = false;
+		} else {
+			return false;
+		}
+	}
+	return !segment_empty;
+}
+
+/**
+ * aggmon_valid_item() - is @item a valid item name?
+ * @item: NUL-terminated string
+ *
+ * Return: true if @item is made of [A-Za-z0-9_.:-] (or is empty).
+ */
+bool aggmon_valid_item(const char *item)
+{
+	for (; *item; item++)
+		if (!isalnum(*item) && !strchr("_.:-", *item))
+			return false;
+	return true;
+}
+
+/**
+ * aggmon_valid_unit() - is @unit printable ASCII?
+ * @unit: NUL-terminated string
+ *
+ * Return: true if every character of @unit is printable ASCII.
+ */
+bool aggmon_valid_unit(const char *unit)
+{
+	for (; *unit; unit++)
+		if (*unit < 0x20 || *unit > 0x7e)
+			return false;
+	return true;
+}
+
+static int aggmon_check_strings(const char *name, const char *item,
+				const char *unit)
+{
+	if (strnlen(name, AGGMON_NAME_LEN) == AGGMON_NAME_LEN ||
+	    strnlen(item, AGGMON_ITEM_LEN) == AGGMON_ITEM_LEN ||
+	    strnlen(unit, AGGMON_UNIT_LEN) == AGGMON_UNIT_LEN)
+		return -ENAMETOOLONG;
+	if (!aggmon_valid_name(name) || !aggmon_valid_item(item) ||
+	    !aggmon_valid_unit(unit))
+		return -EINVAL;
+	return 0;
+}
+
+static struct aggmon_gauge_entry *
+aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
+		   enum aggmon_gauge_kind kind, s64 initial)
+{
+	/* User gauges are charged to their creator; kernel ones are not. */
+	gfp_t gfp = kind == AGGMON_GAUGE_USER ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
+	struct aggmon_gauge_entry *entry;
+
+	entry = kzalloc(sizeof(*entry), gfp);
+	if (!entry)
+		return NULL;
+	entry->gauge.pcpu = alloc_percpu_gfp(s64, gfp);
+	if (!entry->gauge.pcpu) {
+		kfree(entry);
+		return NULL;
+	}
+	*per_cpu_ptr(entry->gauge.pcpu, cpumask_first(cpu_possible_mask)) =
+		initial;
+	raw_spin_lock_init(&entry->set_lock);
+	entry->kind = kind;
+	strscpy(entry->name, name);
+	strscpy(entry->item, item);
+	strscpy(entry->unit, unit);
+	return entry;
+}
+
+static void aggmon_gauge_free(struct aggmon_gauge_entry *entry)
+{
+	free_percpu(entry->gauge.pcpu);
+	kfree(entry);
+}
+
+static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
+{
+	aggmon_gauge_free(container_of(rcu, struct aggmon_gauge_entry, rcu));
+}
+
+/**
+ * aggmon_gauge_register() - create a gauge and publish it
+ * @name: dotted class name
+ * @item: item name, or NULL for none
+ * @unit: unit, or NULL for none
+ * @kind: kernel or user gauge
+ * @initial: the first value
+ *
+ * Context: process context, may sleep.
+ * Return: the new entry, or an ERR_PTR(): -ENAMETOOLONG if a string does
+ * not fit, -EINVAL if it has characters it may not have, -EEXIST if
+ * (@name, @item) is taken, -ENOMEM, or -EBUSY when no id is free.
+ */
+struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
+						 const char *item,
+						 const char *unit,
+						 enum aggmon_gauge_kind kind,
+						 s64 initial)
+{
+	struct aggmon_gauge_entry *entry;
+	int err;
+
+	item = item ?: "";
+	unit = unit ?: "";
+	err = aggmon_check_strings(name, item, unit);
+	if (err)
+		return ERR_PTR(err);
+	entry = aggmon_gauge_alloc(name, item, unit, kind, initial);
+	if (!entry)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_lock(&aggmon_register_mutex);
+	rcu_read_lock();
+	err = aggmon_gauge_find_name(name, item) ? -EEXIST : 0;
+	rcu_read_unlock();
+	if (!err) {
+		/* The xarray writes entry->id before it publishes entry. */
+		err = xa_alloc_cyclic(&aggmon_gauges, &entry->id, entry,
+				      XA_LIMIT(1, AGGMON_GAUGE_ID_MAX),
+				      &aggmon_next_id, GFP_KERNEL);
+	}
+	mutex_unlock(&aggmon_register_mutex);
+	if (err < 0) {
+		aggmon_gauge_free(entry);
+		return ERR_PTR(err);
+	}
+	return entry;
+}
+
+/**
+ * aggmon_gauge_unregister() - unpublish a gauge and free it
+ * @entry: the gauge
+ *
+ * Readers that found the gauge under rcu_read_lock() may still use it
+ * until they unlock; it is freed after that.
+ *
+ * Context: any context that may take a spinlock.
+ */
+void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry)
+{
+	xa_erase(&aggmon_gauges, entry->id);
+	call_rcu(&entry->rcu, aggmon_gauge_free_rcu);
+}
+
+/**
+ * aggmon_gauge_find() - look a gauge up by id
+ * @id: the id
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the gauge, or NULL.
+ */
+struct aggmon_gauge_entry *aggmon_gauge_find(u64 id)
+{
+	if (!id || id > AGGMON_GAUGE_ID_MAX)
+		return NULL;
+	return xa_load(&aggmon_gauges, id);
+}
+
+/**
+ * aggmon_gauge_find_name() - look a gauge up by name and item
+ * @name: dotted class name
+ * @item: item name, "" for none
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the gauge, or NULL.
+ */
+struct aggmon_gauge_entry *aggmon_gauge_find_name(const char *name,
+						  const char *item)
+{
+	struct aggmon_gauge_entry *entry;
+	unsigned long id;
+
+	xa_for_each(&aggmon_gauges, id, entry)
+		if (!strcmp(entry->name, name) && !strcmp(entry->item, item))
+			return entry;
+	return NULL;
+}
+
+/**
+ * aggmon_gauge_list() - collect gauge ids in ascending order
+ * @cursor: in: smallest id wanted; out: last id returned + 1
+ * @ids: receives up to @count ids
+ * @count: capacity of @ids
+ *
+ * Return: the number of ids written; 0 at the end, @cursor unchanged.
+ */
+unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count)
+{
+	struct aggmon_gauge_entry *entry;
+	unsigned long id;
+	unsigned int n = 0;
+
+	if (!count || *cursor > AGGMON_GAUGE_ID_MAX)
+		return 0;
+	xa_for_each_start(&aggmon_gauges, id, entry, *cursor) {
+		ids[n++] = id;
+		if (n == count)
+			break;
+	}
+	if (n)
+		*cursor = ids[n - 1] + 1;
+	return n;
+}
+
+/**
+ * aggmon_gauge_create() - create a gauge of @class for @item
+ * @class: the class, usually from DEFINE_AGGMON_CLASS()
+ * @item: the instance ("eth0"), or NULL for a class with a single gauge
+ *
+ * The gauge starts at 0 and is listed by the aggmon() system call until
+ * aggmon_gauge_destroy().
+ *
+ * Context: process context, may sleep.
+ * Return: the gauge, or an ERR_PTR() as aggmon_gauge_register() says.
+ */
+struct aggmon_gauge *aggmon_gauge_create(const struct aggmon_class *class,
+					 const char *item)
+{
+	struct aggmon_gauge_entry *entry;
+
+	entry = aggmon_gauge_register(class->name, item, class->unit,
+				      AGGMON_GAUGE_KERNEL, 0);
+	if (IS_ERR(entry))
+		return ERR_CAST(entry);
+	return &entry->gauge;
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_create);
+
+/**
+ * aggmon_gauge_destroy() - remove a gauge
+ * @gauge: the gauge; NULL and ERR_PTR() values are ignored
+ *
+ * The caller must have stopped updating @gauge.  Readers in the aggmon
+ * core that still hold it are waited for with RCU before it is freed.
+ *
+ * Context: any context that may take a spinlock.
+ */
+void aggmon_gauge_destroy(struct aggmon_gauge *gauge)
+{
+	if (!IS_ERR_OR_NULL(gauge))
+		aggmon_gauge_unregister(aggmon_entry(gauge));
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_destroy);
+
+/**
+ * aggmon_gauge_read() - the current value of a gauge
+ * @gauge: the gauge
+ *
+ * Sums the shares of all possible CPUs: O(nr_cpu_ids).
+ *
+ * Context: any.
+ * Return: the value.
+ */
+s64 aggmon_gauge_read(const struct aggmon_gauge *gauge)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(gauge->pcpu, cpu));
+	return sum;
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_read);
+
+/**
+ * aggmon_gauge_set() - set a gauge to @value
+ * @gauge: the gauge
+ * @value: the new value
+ *
+ * Costs a read of all CPUs' shares: meant for level gauges that are set
+ * now and then, not for counters.
+ *
+ * Context: any but NMI.
+ */
+void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value)
+{
+	struct aggmon_gauge_entry *entry = aggmon_entry(gauge);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&entry->set_lock, flags);
+	aggmon_gauge_add(gauge, (u64)value - (u64)aggmon_gauge_read(gauge));
+	raw_spin_unlock_irqrestore(&entry->set_lock, flags);
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_set);
+
+/**
+ * aggmon_gauge_id() - the id under which userspace sees a gauge
+ * @gauge: the gauge
+ *
+ * Return: the id, never 0.
+ */
+u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
+{
+	return aggmon_entry(gauge)->id;
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_id);
+
+/**
+ * __aggmon_gauge_watched() - the slow path of an update
+ * @gauge: the gauge
+ * @delta: what was added
+ *
+ * Taken only while @gauge->watched is non-zero.  Nothing attaches to
+ * gauges yet: statistics and thresholds will be fed from here.
+ */
+void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
+{
+}
+EXPORT_SYMBOL_GPL(__aggmon_gauge_watched);
+
+#ifdef CONFIG_AGGMON_KUNIT_TEST
+#include "tests/gauge_kunit.h"
+#endif

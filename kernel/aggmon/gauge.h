@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aggmon - the gauge registry, shared by the files of the core
+ */
+#ifndef _AGGMON_GAUGE_H
+#define _AGGMON_GAUGE_H
+
+#include <linux/aggmon.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/uidgid.h>
+
+/**
+ * struct aggmon_gauge_entry - a registered gauge
+ * @gauge: the part updates touch; what the in-kernel API hands out
+ * @set_lock: serialises aggmon_gauge_set() against itself
+ * @id: stable id, never 0
+ * @kind: an &enum aggmon_gauge_kind
+ * @owner: for user gauges, the uid charged for it
+ * @rcu: frees the entry after readers of the registry are done
+ * @name: dotted class name
+ * @item: item name, empty for a gauge without items
+ * @unit: unit, may be empty
+ */
+struct aggmon_gauge_entry {
+	struct aggmon_gauge gauge;
+	raw_spinlock_t set_lock;
+	u32 id;
+	u32 kind;
+	kuid_t owner;
+	struct rcu_head rcu;
+	char name[AGGMON_NAME_LEN];
+	char item[AGGMON_ITEM_LEN];
+	char unit[AGGMON_UNIT_LEN];
+};
+
+static inline struct aggmon_gauge_entry *
+aggmon_entry(const struct aggmon_gauge *gauge)
+{
+	return container_of(gauge, struct aggmon_gauge_entry, gauge);
+}
+
+bool aggmon_valid_name(const char *name);
+bool aggmon_valid_item(const char *item);
+bool aggmon_valid_unit(const char *unit);
+
+struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
+						 const char *item,
+						 const char *unit,
+						 enum aggmon_gauge_kind kind,
+						 s64 initial);
+void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry);
+
+/* Lookups return entries that stay valid until rcu_read_unlock(). */
+struct aggmon_gauge_entry *aggmon_gauge_find(u64 id);
+struct aggmon_gauge_entry *aggmon_gauge_find_name(const char *name,
+						  const char *item);
+unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count);
+
+#endif /* _AGGMON_GAUGE_H */

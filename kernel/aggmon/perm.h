@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aggmon - who may do what, and the sysctls that say so
+ */
+#ifndef _AGGMON_PERM_H
+#define _AGGMON_PERM_H
+
+#include <linux/types.h>
+
+bool aggmon_may_observe(void);
+unsigned int aggmon_user_gauges_max(void);
+
+#endif /* _AGGMON_PERM_H */

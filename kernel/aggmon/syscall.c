@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aggmon - the aggmon() system call
+ *
+ * Marshalling only: check the size, flags and reserved fields of each
+ * command's attr, copy in, call the model, copy out.  Every command has
+ * its own extensible struct (include/uapi/linux/aggmon.h), copied with
+ * copy_struct_from_user() so that old and new binaries keep working.
+ */
+
+#include <linux/file.h>
+#include <linux/fcntl.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <linux/uaccess.h>
+
+#include "gauge.h"
+#include "perm.h"
+#include "user_gauge.h"
+
+/*
+ * Copy a command's attr in.  Shorter than the first version of the struct
+ * is -EINVAL, larger than a page -E2BIG; copy_struct_from_user() zeroes a
+ * missing tail and refuses a non-zero unknown one with -E2BIG.
+ */
+static int aggmon_copy_attr(void *attr, size_t ksize, size_t ver0,
+			    const void __user *uattr, unsigned int usize)
+{
+	if (usize < ver0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(attr, ksize, uattr, usize);
+}
+
+/* Copy a command's attr back out, as much of it as userspace knows. */
+static int aggmon_copy_attr_out(void __user *uattr, const void *attr,
+				size_t ksize, unsigned int usize)
+{
+	if (copy_to_user(uattr, attr, min_t(size_t, ksize, usize)))
+		return -EFAULT;
+	return 0;
+}
+
+#define AGGMON_COPY_ATTR(attr, uattr, usize, VER0)			\
+	aggmon_copy_attr(&(attr), sizeof(attr), VER0, uattr, usize)
+
+static int aggmon_gauge_list_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_gauge_list_attr attr;
+	u64 *ids;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_GAUGE_LIST_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || !attr.count || attr.count > AGGMON_BATCH_MAX)
+		return -EINVAL;
+
+	ids = kmalloc_array(attr.count, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	attr.count = aggmon_gauge_list(&attr.cursor, ids, attr.count);
+	if (copy_to_user(u64_to_user_ptr(attr.ids), ids,
+			 attr.count * sizeof(*ids)))
+		err = -EFAULT;
+	else
+		err = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
+	kfree(ids);
+	return err;
+}
+
+static void aggmon_fill_info(struct aggmon_gauge_info *info,
+			     const struct aggmon_gauge_entry *entry)
+{
+	info->id = entry->id;
+	info->kind = entry->kind;
+	strscpy_pad(info->name, entry->name);
+	strscpy_pad(info->item, entry->item);
+	strscpy_pad(info->unit, entry->unit);
+}
+
+static int aggmon_gauge_info_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_gauge_entry *entry;
+	struct aggmon_gauge_info info;
+	int err;
+
+	err = AGGMON_COPY_ATTR(info, uattr, usize, AGGMON_GAUGE_INFO_SIZE_VER0);
+	if (err)
+		return err;
+	if (info.flags)
+		return -EINVAL;
+	if (!info.id &&
+	    (strnlen(info.name, sizeof(info.name)) == sizeof(info.name) ||
+	     strnlen(info.item, sizeof(info.item)) == sizeof(info.item)))
+		return -ENAMETOOLONG;
+
+	rcu_read_lock();
+	if (info.id)
+		entry = aggmon_gauge_find(info.id);
+	else
+		entry = aggmon_gauge_find_name(info.name, info.item);
+	if (entry)
+		aggmon_fill_info(&info, entry);
+	rcu_read_unlock();
+	if (!entry)
+		return -ENOENT;
+	return aggmon_copy_attr_out(uattr, &info, sizeof(info), usize);
+}
+
+/* Read @count gauges; on an unknown id return its index + 1, else 0. */
+static unsigned int aggmon_read_values(const u64 *ids, s64 *values,
+				       unsigned int count)
+{
+	struct aggmon_gauge_entry *entry;
+	unsigned int i;
+
+	guard(rcu)();
+	for (i = 0; i < count; i++) {
+		entry = aggmon_gauge_find(ids[i]);
+		if (!entry)
+			return i + 1;
+		values[i] = aggmon_gauge_read(&entry->gauge);
+	}
+	return 0;
+}
+
+static int aggmon_gauge_read_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_gauge_read_attr attr;
+	unsigned int missing;
+	u64 *ids;
+	s64 *values;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_GAUGE_READ_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || !attr.count || attr.count > AGGMON_BATCH_MAX)
+		return -EINVAL;
+
+	ids = memdup_array_user(u64_to_user_ptr(attr.ids), attr.count,
+				sizeof(*ids));
+	if (IS_ERR(ids))
+		return PTR_ERR(ids);
+	values = kmalloc_array(attr.count, sizeof(*values), GFP_KERNEL);
+	if (!values) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	missing = aggmon_read_values(ids, values, attr.count);
+	if (missing) {
+		attr.count = missing - 1;
+		err = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
+		err = err ?: -ENOENT;
+	} else if (copy_to_user(u64_to_user_ptr(attr.values), values,
+				attr.count * sizeof(*values))) {
+		err = -EFAULT;
+	}
+out:
+	kfree(values);
+	kfree(ids);
+	return err;
+}
+
+static int aggmon_gauge_create_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_gauge_create_attr attr;
+	struct file *file;
+	int fd, err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize,
+			       AGGMON_GAUGE_CREATE_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || attr.__reserved)
+		return -EINVAL;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = aggmon_user_gauge_create(&attr, &attr.id);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	err = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
+	if (err) {
+		fput(file);
+		put_unused_fd(fd);
+		return err;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+static int aggmon_gauge_update_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_gauge_update_attr attr;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize,
+			       AGGMON_GAUGE_UPDATE_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || attr.__reserved)
+		return -EINVAL;
+	return aggmon_user_gauge_update(attr.fd, attr.op, attr.value);
+}
+
+/* Commands that look at gauges other than the caller's own. */
+static bool aggmon_cmd_observes(unsigned int cmd)
+{
+	return cmd != AGGMON_GAUGE_UPDATE;
+}
+
+SYSCALL_DEFINE3(aggmon, unsigned int, cmd, void __user *, uattr,
+		unsigned int, size)
+{
+	if (cmd > AGGMON_GAUGE_UPDATE)
+		return -EINVAL;
+	if (aggmon_cmd_observes(cmd) && !aggmon_may_observe())
+		return -EACCES;
+
+	switch (cmd) {
+	case AGGMON_GAUGE_LIST:
+		return aggmon_gauge_list_cmd(uattr, size);
+	case AGGMON_GAUGE_INFO:
+		return aggmon_gauge_info_cmd(uattr, size);
+	case AGGMON_GAUGE_READ:
+		return aggmon_gauge_read_cmd(uattr, size);
+	case AGGMON_GAUGE_CREATE:
+		return aggmon_gauge_create_cmd(uattr, size);
+	case AGGMON_GAUGE_UPDATE:
+		return aggmon_gauge_update_cmd(uattr, size);
+	}
+	return -EINVAL;
+}

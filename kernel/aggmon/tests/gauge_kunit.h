@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests of gauges and their registry, included at the end of
+ * gauge.c so that static helpers are testable.
+ */
+#include <kunit/test.h>
+
+static struct aggmon_gauge_entry *aggmon_test_register(struct kunit *test,
+						       const char *name,
+						       const char *item,
+						       s64 initial)
+{
+	struct aggmon_gauge_entry *entry;
+
+	entry = aggmon_gauge_register(name, item, "things", AGGMON_GAUGE_KERNEL,
+				      initial);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, entry);
+	return entry;
+}
+
+static void aggmon_test_names(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_name("net"));
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_name("net.e100.tx_packets"));
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_name("a.b2.c_3"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name(""));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("."));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("net."));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name(".net"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("net..tx"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("Net.tx"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("net.tx-packets"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("net tx"));
+
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_item(""));
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_item("eth0"));
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_item("0000:00:03.0-rx_0"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_item("a/b"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_item("a b"));
+
+	KUNIT_EXPECT_TRUE(test, aggmon_valid_unit("bytes per second"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_unit("a\tb"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_unit("\x80"));
+}
+
+static void aggmon_test_arithmetic(struct kunit *test)
+{
+	struct aggmon_gauge_entry *entry;
+	struct aggmon_gauge *g;
+
+	entry = aggmon_test_register(test, "test.arith", NULL, -7);
+	g = &entry->gauge;
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), -7);
+	aggmon_gauge_add(g, 10);
+	aggmon_gauge_inc(g);
+	aggmon_gauge_dec(g);
+	aggmon_gauge_dec(g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 2);
+	aggmon_gauge_set(g, -1000);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), -1000);
+	aggmon_gauge_set(g, S64_MAX);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), S64_MAX);
+	aggmon_gauge_set(g, S64_MIN);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), S64_MIN);
+	/* Wraps like an s64 would, in both directions. */
+	aggmon_gauge_dec(g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), S64_MAX);
+	aggmon_gauge_inc(g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), S64_MIN);
+	aggmon_gauge_unregister(entry);
+}
+
+/*
+ * The value is the sum of every possible CPU's share, whichever CPU made
+ * them: write shares the way updates on other CPUs would leave them.
+ */
+static void aggmon_test_percpu_shares(struct kunit *test)
+{
+	struct aggmon_gauge_entry *entry;
+	s64 expected = 0;
+	int cpu;
+
+	entry = aggmon_test_register(test, "test.shares", NULL, 0);
+	for_each_possible_cpu(cpu) {
+		*per_cpu_ptr(entry->gauge.pcpu, cpu) += 1000 + cpu;
+		expected += 1000 + cpu;
+	}
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&entry->gauge), expected);
+	/* A set folds all shares into one value. */
+	aggmon_gauge_set(&entry->gauge, 5);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&entry->gauge), 5);
+	aggmon_gauge_unregister(entry);
+}
+
+static void aggmon_test_register_lookup(struct kunit *test)
+{
+	struct aggmon_gauge_entry *a, *b, *c;
+
+	a = aggmon_test_register(test, "test.lookup", "eth0", 1);
+	b = aggmon_test_register(test, "test.lookup", "eth1", 2);
+	c = aggmon_test_register(test, "test.lookup_single", NULL, 3);
+	KUNIT_EXPECT_NE(test, a->id, 0);
+	KUNIT_EXPECT_NE(test, a->id, b->id);
+	KUNIT_EXPECT_STREQ(test, c->item, "");
+	KUNIT_EXPECT_STREQ(test, a->unit, "things");
+
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(a->id), a);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(b->id), b);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.lookup", "eth1"), b);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.lookup_single", ""), c);
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", ""));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "eth2"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find(0));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find((u64)AGGMON_GAUGE_ID_MAX + 1));
+	rcu_read_unlock();
+
+	aggmon_gauge_unregister(b);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find(b->id));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "eth1"));
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(a->id), a);
+	rcu_read_unlock();
+	aggmon_gauge_unregister(a);
+	aggmon_gauge_unregister(c);
+}
+
+static void aggmon_test_register_errors(struct kunit *test)
+{
+	char long_name[AGGMON_NAME_LEN + 1];
+	struct aggmon_gauge_entry *a, *again;
+
+	a = aggmon_test_register(test, "test.dup", "x", 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register("test.dup", "x", NULL,
+				AGGMON_GAUGE_KERNEL, 0)), -EEXIST);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register("test..dup", "x", NULL,
+				AGGMON_GAUGE_KERNEL, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register("test.dup", "x/y", NULL,
+				AGGMON_GAUGE_KERNEL, 0)), -EINVAL);
+	memset(long_name, 'a', AGGMON_NAME_LEN);
+	long_name[AGGMON_NAME_LEN] = '\0';
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(long_name, NULL, NULL,
+				AGGMON_GAUGE_KERNEL, 0)), -ENAMETOOLONG);
+	/* One character less fits. */
+	long_name[AGGMON_NAME_LEN - 1] = '\0';
+	again = aggmon_test_register(test, long_name, NULL, 0);
+	aggmon_gauge_unregister(again);
+
+	/* A name is free again once its gauge is gone; the id is not reused. */
+	aggmon_gauge_unregister(a);
+	again = aggmon_test_register(test, "test.dup", "x", 0);
+	KUNIT_EXPECT_GT(test, again->id, a->id);
+	aggmon_gauge_unregister(again);
+}
+
+static void aggmon_test_list(struct kunit *test)
+{
+	struct aggmon_gauge_entry *g[5];
+	u64 ids[8], cursor, first;
+	unsigned int i, n, seen = 0;
+
+	for (i = 0; i < ARRAY_SIZE(g); i++) {
+		char item[8];
+
+		snprintf(item, sizeof(item), "i%u", i);
+		g[i] = aggmon_test_register(test, "test.list", item, i);
+	}
+	first = g[0]->id;
+
+	/* Batches of two from the first test gauge: ascending, no gaps. */
+	cursor = first;
+	while ((n = aggmon_gauge_list(&cursor, ids, 2))) {
+		KUNIT_ASSERT_LE(test, n, 2);
+		for (i = 0; i < n && seen < ARRAY_SIZE(g); i++, seen++)
+			KUNIT_EXPECT_EQ(test, ids[i], (u64)g[seen]->id);
+		KUNIT_EXPECT_EQ(test, cursor, ids[n - 1] + 1);
+	}
+	KUNIT_EXPECT_EQ(test, seen, ARRAY_SIZE(g));
+
+	/* Past the end: nothing, cursor untouched. */
+	cursor = (u64)g[4]->id + 1;
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_list(&cursor, ids, 8), 0);
+	KUNIT_EXPECT_EQ(test, cursor, (u64)g[4]->id + 1);
+	cursor = (u64)AGGMON_GAUGE_ID_MAX + 1;
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_list(&cursor, ids, 8), 0);
+
+	/* A removed gauge drops out of the list. */
+	aggmon_gauge_unregister(g[2]);
+	cursor = first;
+	n = aggmon_gauge_list(&cursor, ids, 4);
+	KUNIT_ASSERT_EQ(test, n, 4);
+	KUNIT_EXPECT_EQ(test, ids[1], (u64)g[1]->id);
+	KUNIT_EXPECT_EQ(test, ids[2], (u64)g[3]->id);
+	for (i = 0; i < ARRAY_SIZE(g); i++)
+		if (i != 2)
+			aggmon_gauge_unregister(g[i]);
+}
+
+static void aggmon_test_kernel_api(struct kunit *test)
+{
+	DEFINE_AGGMON_CLASS(test_class, "test.api", "packets");
+	struct aggmon_gauge *g;
+
+	g = aggmon_gauge_create(&test_class, "eth0");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 0);
+	aggmon_gauge_add(g, 41);
+	aggmon_gauge_inc(g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 42);
+	KUNIT_EXPECT_EQ(test, aggmon_entry(g)->kind, AGGMON_GAUGE_KERNEL);
+	KUNIT_EXPECT_STREQ(test, aggmon_entry(g)->unit, "packets");
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_create(&test_class, "eth0")),
+			-EEXIST);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(aggmon_gauge_id(g)),
+			    aggmon_entry(g));
+	rcu_read_unlock();
+	aggmon_gauge_destroy(g);
+	/* NULL and error pointers from a failed create are ignored. */
+	aggmon_gauge_destroy(NULL);
+	aggmon_gauge_destroy(ERR_PTR(-ENOMEM));
+}
+
+static struct kunit_case aggmon_gauge_test_cases[] = {
+	KUNIT_CASE(aggmon_test_names),
+	KUNIT_CASE(aggmon_test_arithmetic),
+	KUNIT_CASE(aggmon_test_percpu_shares),
+	KUNIT_CASE(aggmon_test_register_lookup),
+	KUNIT_CASE(aggmon_test_register_errors),
+	KUNIT_CASE(aggmon_test_list),
+	KUNIT_CASE(aggmon_test_kernel_api),
+	{}
+};
+
+static struct kunit_suite aggmon_gauge_test_suite = {
+	.name = "aggmon_gauge",
+	.test_cases = aggmon_gauge_test_cases,
+};
+kunit_test_suite(aggmon_gauge_test_suite);

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests of user gauges: the per-uid limit and the file that owns a
+ * gauge.  Included at the end of user_gauge.c.
+ */
+#include <kunit/test.h>
+
+static void aggmon_test_user_limit(struct kunit *test)
+{
+	kuid_t uid = KUIDT_INIT(4242);
+	unsigned int max = aggmon_user_gauges_max();
+	unsigned int i;
+
+	for (i = 0; i < max; i++)
+		KUNIT_ASSERT_EQ(test, aggmon_user_charge(uid), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_user_charge(uid), -EMFILE);
+	/* Another uid has its own allowance. */
+	KUNIT_EXPECT_EQ(test, aggmon_user_charge(KUIDT_INIT(4243)), 0);
+	aggmon_user_uncharge(KUIDT_INIT(4243));
+
+	aggmon_user_uncharge(uid);
+	KUNIT_EXPECT_EQ(test, aggmon_user_charge(uid), 0);
+	for (i = 0; i < max; i++)
+		aggmon_user_uncharge(uid);
+	/* A uid that holds nothing costs nothing. */
+	KUNIT_EXPECT_NULL(test, xa_load(&aggmon_user_counts, __kuid_val(uid)));
+}
+
+static void aggmon_test_user_create(struct kunit *test)
+{
+	struct aggmon_gauge_create_attr attr = {
+		.name = "user.kunit.level",
+		.item = "q0",
+		.unit = "items",
+		.initial = -3,
+	};
+	struct aggmon_gauge_entry *entry;
+	struct file *file;
+	u64 id = 0;
+
+	file = aggmon_user_gauge_create(&attr, &id);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_EXPECT_NE(test, id, 0);
+	entry = file->private_data;
+	KUNIT_EXPECT_EQ(test, (u64)entry->id, id);
+	KUNIT_EXPECT_EQ(test, entry->kind, AGGMON_GAUGE_USER);
+	KUNIT_EXPECT_TRUE(test, uid_eq(entry->owner, current_uid()));
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&entry->gauge), -3);
+
+	/* Only names under "user." */
+	strscpy(attr.name, "net.kunit");
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_user_gauge_create(&attr, &id)),
+			-EINVAL);
+	memset(attr.item, 'x', sizeof(attr.item));
+	strscpy(attr.name, "user.kunit.level");
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_user_gauge_create(&attr, &id)),
+			-ENAMETOOLONG);
+	strscpy(attr.item, "q0");
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_user_gauge_create(&attr, &id)),
+			-EEXIST);
+
+	fput(file);
+}
+
+static struct kunit_case aggmon_user_gauge_test_cases[] = {
+	KUNIT_CASE(aggmon_test_user_limit),
+	KUNIT_CASE(aggmon_test_user_create),
+	{}
+};
+
+static struct kunit_suite aggmon_user_gauge_test_suite = {
+	.name = "aggmon_user_gauge",
+	.test_cases = aggmon_user_gauge_test_cases,
+};
+kunit_test_suite(aggmon_user_gauge_test_suite);

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aggmon - user gauges
+ *
+ * A process creates a gauge under "user." and gets a file descriptor for
+ * it; the gauge lives as long as the file does and is updated through
+ * the descriptor.  Each uid holds at most kernel.aggmon_max_user_gauges
+ * of them; the count is kept per uid in an xarray of values, so a uid
+ * costs memory only while it holds a user gauge.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/xarray.h>
+
+#include "gauge.h"
+#include "perm.h"
+#include "user_gauge.h"
+
+#define AGGMON_USER_PREFIX "user."
+
+static DEFINE_XARRAY(aggmon_user_counts);
+static DEFINE_MUTEX(aggmon_user_counts_mutex);
+
+static int aggmon_user_charge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long held;
+	int err;
+
+	mutex_lock(&aggmon_user_counts_mutex);
+	held = xa_to_value(xa_load(&aggmon_user_counts, key));
+	if (held >= aggmon_user_gauges_max())
+		err = -EMFILE;
+	else
+		err = xa_err(xa_store(&aggmon_user_counts, key,
+				      xa_mk_value(held + 1), GFP_KERNEL));
+	mutex_unlock(&aggmon_user_counts_mutex);
+	return err;
+}
+
+static void aggmon_user_uncharge(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long held;
+
+	mutex_lock(&aggmon_user_counts_mutex);
+	held = xa_to_value(xa_load(&aggmon_user_counts, key));
+	if (held > 1)	/* replacing a present entry allocates nothing */
+		xa_store(&aggmon_user_counts, key, xa_mk_value(held - 1),
+			 GFP_KERNEL);
+	else if (!WARN_ON_ONCE(!held))
+		xa_erase(&aggmon_user_counts, key);
+	mutex_unlock(&aggmon_user_counts_mutex);
+}
+
+static int aggmon_user_gauge_release(struct inode *inode, struct file *file)
+{
+	struct aggmon_gauge_entry *entry = file->private_data;
+	kuid_t owner = entry->owner;
+
+	aggmon_gauge_unregister(entry);
+	aggmon_user_uncharge(owner);
+	return 0;
+}
+
+static void aggmon_user_gauge_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct aggmon_gauge_entry *entry = file->private_data;
+
+	seq_printf(m, "aggmon-gauge-id:\t%u\n", entry->id);
+	seq_printf(m, "aggmon-gauge-name:\t%s\n", entry->name);
+	seq_printf(m, "aggmon-gauge-item:\t%s\n", entry->item);
+	seq_printf(m, "aggmon-gauge-value:\t%lld\n",
+		   aggmon_gauge_read(&entry->gauge));
+}
+
+static const struct file_operations aggmon_user_gauge_fops = {
+	.release	= aggmon_user_gauge_release,
+	.show_fdinfo	= aggmon_user_gauge_show_fdinfo,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * aggmon_user_gauge_create() - create a user gauge and the file owning it
+ * @attr: what userspace asked for; strings may be unterminated
+ * @id: receives the new gauge's id
+ *
+ * Return: the file, or an ERR_PTR(): -ENAMETOOLONG, -EINVAL for a name
+ * outside "user." or bad characters, -EMFILE when the uid holds its
+ * limit, -EEXIST, -ENOMEM.
+ */
+struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *attr,
+				      u64 *id)
+{
+	struct aggmon_gauge_entry *entry;
+	struct file *file;
+	kuid_t uid = current_uid();
+	int err;
+
+	if (strnlen(attr->name, AGGMON_NAME_LEN) == AGGMON_NAME_LEN ||
+	    strnlen(attr->item, AGGMON_ITEM_LEN) == AGGMON_ITEM_LEN ||
+	    strnlen(attr->unit, AGGMON_UNIT_LEN) == AGGMON_UNIT_LEN)
+		return ERR_PTR(-ENAMETOOLONG);
+	if (strncmp(attr->name, AGGMON_USER_PREFIX,
+		    strlen(AGGMON_USER_PREFIX)))
+		return ERR_PTR(-EINVAL);
+
+	err = aggmon_user_charge(uid);
+	if (err)
+		return ERR_PTR(err);
+	entry = aggmon_gauge_register(attr->name, attr->item, attr->unit,
+				      AGGMON_GAUGE_USER, attr->initial);
+	if (IS_ERR(entry)) {
+		aggmon_user_uncharge(uid);
+		return ERR_CAST(entry);
+	}
+	entry->owner = uid;
+
+	file = anon_inode_getfile("[aggmon_gauge]", &aggmon_user_gauge_fops,
+				  entry, O_RDWR);
+	if (IS_ERR(file)) {
+		aggmon_gauge_unregister(entry);
+		aggmon_user_uncharge(uid);
+		return file;
+	}
+	*id = entry->id;
+	return file;
+}
+
+/**
+ * aggmon_user_gauge_update() - change a user gauge through its descriptor
+ * @fd: descriptor from aggmon_user_gauge_create()
+ * @op: an &enum aggmon_update_op
+ * @value: operand of @op
+ *
+ * Return: 0, -EBADF if @fd is not open, -EINVAL if it is not a user gauge
+ * or @op is unknown.
+ */
+int aggmon_user_gauge_update(int fd, u32 op, s64 value)
+{
+	struct aggmon_gauge_entry *entry;
+	CLASS(fd, f)(fd);
+
+	if (fd_empty(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &aggmon_user_gauge_fops)
+		return -EINVAL;
+	entry = fd_file(f)->private_data;
+
+	switch (op) {
+	case AGGMON_UPDATE_ADD:
+		aggmon_gauge_add(&entry->gauge, value);
+		return 0;
+	case AGGMON_UPDATE_SET:
+		aggmon_gauge_set(&entry->gauge, value);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+#ifdef CONFIG_AGGMON_KUNIT_TEST
+#include "tests/user_gauge_kunit.h"
+#endif

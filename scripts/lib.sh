@@ -1,0 +1,21 @@
+# Shared settings for the scripts in this folder; sourced, never run.
+# shellcheck shell=bash
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${AGGMON_BUILD:-$TOP/build}
+SRC=$BUILD/src
+TARBALL=${AGGMON_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+JOBS=${JOBS:-$(nproc)}
+
+# Repository path -> kernel tree path, for everything the overlay adds.
+OVERLAY=(
+	"kernel/aggmon:kernel/aggmon"
+	"include/uapi/linux/aggmon.h:include/uapi/linux/aggmon.h"
+	"include/linux/aggmon.h:include/linux/aggmon.h"
+	"samples/aggmon:samples/aggmon"
+	"tools/aggmon:tools/aggmon"
+	"selftests/aggmon:tools/testing/selftests/aggmon"
+	"Documentation:Documentation"
+)
+
+git_src() { git -C "$SRC" -c user.name=aggmon -c user.email=aggmon@localhost "$@"; }
+log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }

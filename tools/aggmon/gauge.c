@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aggmon gauge: list, show and read gauges.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "main.h"
+#include "libaggmon.h"
+
+#define MAX_INTERVAL_MS	(24ULL * 3600 * 1000)
+#define MAX_HINTS	8
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("Usage: aggmon [OPTIONS] gauge { list | show | read | help }\n"
+	       "       aggmon gauge list\n"
+	       "       aggmon gauge show GAUGE\n"
+	       "       aggmon gauge read GAUGE... [--interval MS] [--count N]\n"
+	       "       aggmon gauge help\n"
+	       "\n"
+	       "       GAUGE := { ID | NAME[:ITEM] }\n"
+	       "\n"
+	       "list  prints one line per gauge: ID NAME ITEM VALUE UNIT, by id,\n"
+	       "      \"-\" for an empty item or unit; 'aggmon gauge' alone lists too.\n"
+	       "show  prints all the fields of one gauge.\n"
+	       "read  prints the values of the gauges on one line, in the order\n"
+	       "      given; --interval MS reads again every MS milliseconds, until\n"
+	       "      interrupted or for --count N samples in all (--count alone:\n"
+	       "      every second).\n"
+	       "A GAUGE of digits only is an id: write NAME: for such a name.\n"
+	       "With -j, list prints an array of {\"id\",\"name\",\"item\",\"unit\",\n"
+	       "\"kind\",\"value\"}, show one such object, and read one array of\n"
+	       "{\"id\",\"value\"} per sample, each followed by a newline.\n");
+	return EXIT_SUCCESS;
+}
+
+static const char *kind_name(__u32 kind)
+{
+	switch (kind) {
+	case AGGMON_GAUGE_KERNEL:
+		return "kernel";
+	case AGGMON_GAUGE_USER:
+		return "user";
+	}
+	return "unknown";
+}
+
+static const char *or_dash(const char *s)
+{
+	return *s ? s : "-";
+}
+
+/* A number made of digits only: 1 if valid and in 1..@max, -1 if not. */
+static int parse_number(const char *s, unsigned long long max,
+			unsigned long long *val)
+{
+	char *end;
+
+	if (!*s || s[strspn(s, "0123456789")])
+		return 0;
+	errno = 0;
+	*val = strtoull(s, &end, 10);
+	return errno || !*val || *val > max ? -1 : 1;
+}
+
+/* Tell which items a gauge NAME given without one has. */
+static void hint_items(const char *name)
+{
+	struct aggmon_gauge_info info;
+	size_t i, n, found = 0;
+	char hint[1024] = "";
+	int len = 0;
+	__u64 *ids;
+
+	if (aggmon_gauge_list_all(&ids, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (aggmon_gauge_info_by_id(ids[i], &info) ||
+		    strcmp(info.name, name) || !info.item[0])
+			continue;
+		if (found++ < MAX_HINTS && len < (int)sizeof(hint))
+			len += snprintf(hint + len, sizeof(hint) - len, " %s:%s",
+					name, info.item);
+	}
+	free(ids);
+	if (found)
+		p_err("%s has items; name one of:%s%s", name, hint,
+		      found > MAX_HINTS ? " ..." : "");
+}
+
+/* Find the gauge @spec names; 0, or an exit status once reported. */
+static int gauge_lookup(const char *spec, struct aggmon_gauge_info *info)
+{
+	const char *colon = strchr(spec, ':');
+	char name[AGGMON_NAME_LEN];
+	unsigned long long id;
+	size_t len;
+	int err;
+
+	switch (parse_number(spec, ~0ULL, &id)) {
+	case 1:
+		err = aggmon_gauge_info_by_id(id, info);
+		if (err)
+			return p_sys_err(err, spec, "cannot look up gauge %s",
+					 spec);
+		return 0;
+	case -1:
+		return p_usage("gauge", "invalid gauge id '%s'", spec);
+	}
+
+	len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (!len)
+		return p_usage("gauge", "missing the gauge name in '%s'", spec);
+	if (len >= sizeof(name))
+		return p_sys_err(-ENOENT, spec, "name too long");
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	err = aggmon_gauge_info_by_name(name, colon ? colon + 1 : NULL, info);
+	if (err == -ENAMETOOLONG)
+		err = -ENOENT;
+	if (err) {
+		p_sys_err(err, spec, "cannot look up gauge %s", spec);
+		if (err == -ENOENT && !colon)
+			hint_items(name);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static void json_gauge(const struct aggmon_gauge_info *info, __s64 value)
+{
+	jsonw_start_object(json_wtr);
+	jsonw_u64_field(json_wtr, "id", info->id);
+	jsonw_string_field(json_wtr, "name", info->name);
+	jsonw_string_field(json_wtr, "item", info->item);
+	jsonw_string_field(json_wtr, "unit", info->unit);
+	jsonw_string_field(json_wtr, "kind", kind_name(info->kind));
+	jsonw_s64_field(json_wtr, "value", value);
+	jsonw_end_object(json_wtr);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_table(const struct aggmon_gauge_info *infos,
+			const __s64 *values, size_t n)
+{
+	int w_id = 2, w_name = 4, w_item = 4, w_value = 5, w;
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w = snprintf(buf, sizeof(buf), "%llu",
+			     (unsigned long long)infos[i].id);
+		if (w > w_id)
+			w_id = w;
+		w = strlen(infos[i].name);
+		if (w > w_name)
+			w_name = w;
+		w = strlen(or_dash(infos[i].item));
+		if (w > w_item)
+			w_item = w;
+		w = snprintf(buf, sizeof(buf), "%lld", (long long)values[i]);
+		if (w > w_value)
+			w_value = w;
+	}
+	printf("%*s  %-*s  %-*s  %*s  %s\n", w_id, "ID", w_name, "NAME",
+	       w_item, "ITEM", w_value, "VALUE", "UNIT");
+	for (i = 0; i < n; i++)
+		printf("%*llu  %-*s  %-*s  %*lld  %s\n",
+		       w_id, (unsigned long long)infos[i].id,
+		       w_name, infos[i].name, w_item, or_dash(infos[i].item),
+		       w_value, (long long)values[i], or_dash(infos[i].unit));
+}
+
+static int do_list(int argc, char **argv)
+{
+	struct aggmon_gauge_info *infos = NULL;
+	__s64 *values = NULL;
+	__u64 *ids = NULL;
+	size_t i, n, m = 0;
+	int err, ret = EXIT_FAILURE;
+	__u32 cnt;
+
+	if (argc)
+		return p_usage("gauge", "'gauge list' takes no arguments, not '%s'",
+			       argv[0]);
+	err = aggmon_gauge_list_all(&ids, &n);
+	if (err)
+		return p_sys_err(err, NULL, "cannot list the gauges");
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+
+	infos = calloc(n ? n : 1, sizeof(*infos));
+	values = calloc(n ? n : 1, sizeof(*values));
+	if (!infos || !values) {
+		p_err("out of memory");
+		goto out;
+	}
+	/* Gauges can go away at any time: skip those that did. */
+	for (i = 0; i < n; i++) {
+		err = aggmon_gauge_info_by_id(ids[i], &infos[m]);
+		if (err == -ENOENT)
+			continue;
+		if (err) {
+			p_sys_err(err, NULL, "cannot describe gauge %llu",
+				  (unsigned long long)ids[i]);
+			goto out;
+		}
+		ids[m++] = ids[i];
+	}
+	while (m) {
+		cnt = m;
+		err = aggmon_gauge_read(ids, values, &cnt);
+		if (!err)
+			break;
+		if (err != -ENOENT || cnt >= m) {
+			p_sys_err(err, NULL, "cannot read the gauges");
+			goto out;
+		}
+		m--;
+		memmove(&ids[cnt], &ids[cnt + 1], (m - cnt) * sizeof(*ids));
+		memmove(&infos[cnt], &infos[cnt + 1],
+			(m - cnt) * sizeof(*infos));
+	}
+
+	if (json_output) {
+		jsonw_start_array(json_wtr);
+		for (i = 0; i < m; i++)
+			json_gauge(&infos[i], values[i]);
+		jsonw_end_array(json_wtr);
+	} else {
+		print_table(infos, values, m);
+	}
+	ret = EXIT_SUCCESS;
+out:
+	free(values);
+	free(infos);
+	free(ids);
+	return ret;
+}
+
+static int do_show(int argc, char **argv)
+{
+	struct aggmon_gauge_info info;
+	__u32 cnt = 1;
+	__s64 value;
+	int err;
+
+	if (argc != 1)
+		return p_usage("gauge", "'gauge show' %s", argc ?
+			       "takes one GAUGE" : "needs a GAUGE");
+	err = gauge_lookup(argv[0], &info);
+	if (err)
+		return err;
+	err = aggmon_gauge_read(&info.id, &value, &cnt);
+	if (err)
+		return p_sys_err(err, argv[0], "cannot read gauge %s", argv[0]);
+
+	if (json_output) {
+		json_gauge(&info, value);
+		return EXIT_SUCCESS;
+	}
+	printf("id:     %llu\n", (unsigned long long)info.id);
+	printf("name:   %s\n", info.name);
+	printf("item:   %s\n", or_dash(info.item));
+	printf("unit:   %s\n", or_dash(info.unit));
+	printf("kind:   %s\n", kind_name(info.kind));
+	printf("value:  %lld\n", (long long)value);
+	return EXIT_SUCCESS;
+}
+
+static void print_sample(const __u64 *ids, const __s64 *values, __u32 n)
+{
+	__u32 i;
+
+	if (json_output) {
+		jsonw_start_array(json_wtr);
+		for (i = 0; i < n; i++) {
+			jsonw_start_object(json_wtr);
+			jsonw_u64_field(json_wtr, "id", ids[i]);
+			jsonw_s64_field(json_wtr, "value", values[i]);
+			jsonw_end_object(json_wtr);
+		}
+		jsonw_end_array(json_wtr);
+	} else {
+		for (i = 0; i < n; i++)
+			printf("%s%lld", i ? " " : "", (long long)values[i]);
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+/* Wait until @next, then make it @ms later; catch up if late. */
+static void wait_next(struct timespec *next, unsigned long long ms)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > next->tv_sec ||
+	    (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
+		*next = now;
+	else
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
+				       NULL) == EINTR)
+			;
+	next->tv_sec += ms / 1000;
+	next->tv_nsec += (ms % 1000) * 1000000;
+	if (next->tv_nsec >= 1000000000) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000;
+	}
+}
+
+static int do_read(int argc, char **argv)
+{
+	unsigned long long interval = 0, count = 0, sample, *opt;
+	struct aggmon_gauge_info info;
+	__s64 *values = NULL;
+	__u64 *ids = NULL;
+	int i, n = 0, err, ret = EXIT_FAILURE;
+	struct timespec next;
+	__u32 cnt;
+
+	/* Keep the GAUGE arguments at the front of argv. */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--interval"))
+			opt = &interval;
+		else if (!strcmp(argv[i], "--count"))
+			opt = &count;
+		else if (argv[i][0] == '-')
+			return p_usage("gauge", "unknown option '%s'", argv[i]);
+		else {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (i + 1 == argc)
+			return p_usage("gauge", "%s needs a value", argv[i]);
+		if (parse_number(argv[i + 1], opt == &interval ?
+				 MAX_INTERVAL_MS : ~0ULL, opt) != 1)
+			return p_usage("gauge", "invalid %s '%s': %s", argv[i],
+				       argv[i + 1], opt == &interval ?
+				       "expected 1 to 86400000 ms" :
+				       "expected a positive number");
+		i++;
+	}
+	if (!n)
+		return p_usage("gauge", "'gauge read' needs a GAUGE");
+	if (!count && !interval)
+		count = 1;
+	if (!interval)
+		interval = 1000;
+
+	ids = calloc(n, sizeof(*ids));
+	values = calloc(n, sizeof(*values));
+	if (!ids || !values) {
+		p_err("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ret = gauge_lookup(argv[i], &info);
+		if (ret)
+			goto out;
+		ids[i] = info.id;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (sample = 0; !count || sample < count; sample++) {
+		wait_next(&next, interval);
+		cnt = n;
+		err = aggmon_gauge_read(ids, values, &cnt);
+		if (err) {
+			ret = p_sys_err(err, cnt < (__u32)n ? argv[cnt] : NULL,
+					"cannot read the gauges");
+			goto out;
+		}
+		print_sample(ids, values, n);
+	}
+	ret = EXIT_SUCCESS;
+out:
+	free(values);
+	free(ids);
+	return ret;
+}
+
+static const struct cmd cmds[] = {
+	{ "list",	do_list },
+	{ "show",	do_show },
+	{ "read",	do_read },
+	{ "help",	do_help },
+	{ NULL,		NULL },
+};
+
+int do_gauge(int argc, char **argv)
+{
+	return cmd_select(cmds, argc, argv, "gauge", do_help);
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Streaming JSON writer, after the one in tools/bpf/bpftool.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "json_writer.h"
+
+struct json_writer {
+	FILE		*out;
+	unsigned int	depth;	/* open objects and arrays */
+	bool		pretty;
+	bool		first;	/* nothing written yet in the open container */
+	bool		named;	/* a member name waits for its value */
+};
+
+json_writer_t *jsonw_new(FILE *out)
+{
+	json_writer_t *self = calloc(1, sizeof(*self));
+
+	if (self)
+		self->out = out;
+	return self;
+}
+
+void jsonw_destroy(json_writer_t **self_p)
+{
+	json_writer_t *self = *self_p;
+
+	assert(self->depth == 0);
+	fflush(self->out);
+	free(self);
+	*self_p = NULL;
+}
+
+void jsonw_pretty(json_writer_t *self, bool on)
+{
+	self->pretty = on;
+}
+
+/* In pretty mode, start a new line indented to the current depth. */
+static void jsonw_eol(json_writer_t *self)
+{
+	unsigned int i;
+
+	if (!self->pretty)
+		return;
+	putc('\n', self->out);
+	for (i = 0; i < self->depth; i++)
+		fputs("    ", self->out);
+}
+
+/* Separate a value (or a member) from the one before it. */
+static void jsonw_begin_value(json_writer_t *self)
+{
+	if (self->named) {
+		self->named = false;
+		return;
+	}
+	if (!self->depth)
+		return;
+	if (!self->first)
+		putc(',', self->out);
+	self->first = false;
+	jsonw_eol(self);
+}
+
+static void jsonw_end_value(json_writer_t *self)
+{
+	if (!self->depth)
+		putc('\n', self->out);
+}
+
+static void jsonw_puts(json_writer_t *self, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	putc('"', self->out);
+	for (; *s; s++) {
+		switch (*s) {
+		case '"':
+			fputs("\\\"", self->out);
+			break;
+		case '\\':
+			fputs("\\\\", self->out);
+			break;
+		case '\b':
+			fputs("\\b", self->out);
+			break;
+		case '\f':
+			fputs("\\f", self->out);
+			break;
+		case '\n':
+			fputs("\\n", self->out);
+			break;
+		case '\r':
+			fputs("\\r", self->out);
+			break;
+		case '\t':
+			fputs("\\t", self->out);
+			break;
+		default:
+			if (*s < 0x20 || *s == 0x7f)
+				fprintf(self->out, "\\u%04x", *s);
+			else
+				putc(*s, self->out);
+		}
+	}
+	putc('"', self->out);
+}
+
+void jsonw_name(json_writer_t *self, const char *name)
+{
+	assert(self->depth > 0 && !self->named);
+	jsonw_begin_value(self);
+	jsonw_puts(self, name);
+	fputs(self->pretty ? ": " : ":", self->out);
+	self->named = true;
+}
+
+void jsonw_string(json_writer_t *self, const char *val)
+{
+	jsonw_begin_value(self);
+	jsonw_puts(self, val);
+	jsonw_end_value(self);
+}
+
+void jsonw_s64(json_writer_t *self, int64_t val)
+{
+	jsonw_begin_value(self);
+	fprintf(self->out, "%" PRId64, val);
+	jsonw_end_value(self);
+}
+
+void jsonw_u64(json_writer_t *self, uint64_t val)
+{
+	jsonw_begin_value(self);
+	fprintf(self->out, "%" PRIu64, val);
+	jsonw_end_value(self);
+}
+
+void jsonw_bool(json_writer_t *self, bool val)
+{
+	jsonw_begin_value(self);
+	fputs(val ? "true" : "false", self->out);
+	jsonw_end_value(self);
+}
+
+void jsonw_null(json_writer_t *self)
+{
+	jsonw_begin_value(self);
+	fputs("null", self->out);
+	jsonw_end_value(self);
+}
+
+void jsonw_string_field(json_writer_t *self, const char *name,
+			const char *val)
+{
+	jsonw_name(self, name);
+	jsonw_string(self, val);
+}
+
+void jsonw_s64_field(json_writer_t *self, const char *name, int64_t val)
+{
+	jsonw_name(self, name);
+	jsonw_s64(self, val);
+}
+
+void jsonw_u64_field(json_writer_t *self, const char *name, uint64_t val)
+{
+	jsonw_name(self, name);
+	jsonw_u64(self, val);
+}
+
+void jsonw_bool_field(json_writer_t *self, const char *name, bool val)
+{
+	jsonw_name(self, name);
+	jsonw_bool(self, val);
+}
+
+static void jsonw_open(json_writer_t *self, int c)
+{
+	jsonw_begin_value(self);
+	putc(c, self->out);
+	self->depth++;
+	self->first = true;
+}
+
+static void jsonw_close(json_writer_t *self, int c)
+{
+	assert(self->depth > 0 && !self->named);
+	self->depth--;
+	if (!self->first)
+		jsonw_eol(self);
+	putc(c, self->out);
+	self->first = false;
+	jsonw_end_value(self);
+}
+
+void jsonw_start_object(json_writer_t *self)
+{
+	jsonw_open(self, '{');
+}
+
+void jsonw_end_object(json_writer_t *self)
+{
+	jsonw_close(self, '}');
+}
+
+void jsonw_start_array(json_writer_t *self)
+{
+	jsonw_open(self, '[');
+}
+
+void jsonw_end_array(json_writer_t *self)
+{
+	jsonw_close(self, ']');
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An in-memory aggmon() for testing aggmon without an aggmon kernel; it
+ * replaces the system call in lib/aggmon_sys.c built with -DAGGMON_FAKE.
+ *
+ * AGGMON_FAKE_GAUGES=N adds N gauges "fake.gen:gI" with ids 2000 + I.
+ * AGGMON_FAKE_ERRNO=E makes every call fail with errno E.
+ * Gauge 1000 counts the AGGMON_GAUGE_READ calls.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libaggmon.h"
+
+long fake_aggmon(unsigned int cmd, void *attr, unsigned int size);
+
+struct fake_gauge {
+	__u64 id;
+	__u32 kind;
+	const char *name, *item, *unit;
+	__s64 value;
+};
+
+static const struct fake_gauge fixed[] = {
+	{ 1, AGGMON_GAUGE_KERNEL, "net.e100.tx_packets", "eth0", "packets", 12345 },
+	{ 2, AGGMON_GAUGE_KERNEL, "net.e100.tx_packets", "eth1", "packets", 0 },
+	{ 5, AGGMON_GAUGE_KERNEL, "mm.free_pages", "", "pages", 4096 },
+	{ 7, AGGMON_GAUGE_USER, "user.test.temp", "probe:1", "m\"C\\", -273150 },
+	{ 1000, AGGMON_GAUGE_KERNEL, "sched.reads", "", "", 0 },
+};
+
+static struct fake_gauge *gauges;
+static size_t nr_gauges;
+static __s64 reads;
+
+static void fake_init(void)
+{
+	const char *env = getenv("AGGMON_FAKE_GAUGES");
+	size_t i, extra = env ? strtoul(env, NULL, 10) : 0;
+	static char items[1 << 16][8];
+
+	if (gauges)
+		return;
+	if (extra > sizeof(items) / sizeof(items[0]))
+		extra = sizeof(items) / sizeof(items[0]);
+	nr_gauges = sizeof(fixed) / sizeof(fixed[0]) + extra;
+	gauges = calloc(nr_gauges, sizeof(*gauges));
+	if (!gauges)
+		abort();
+	memcpy(gauges, fixed, sizeof(fixed));
+	for (i = 0; i < extra; i++) {
+		snprintf(items[i], sizeof(items[i]), "g%zu", i);
+		gauges[i + sizeof(fixed) / sizeof(fixed[0])] =
+			(struct fake_gauge){ 2000 + i, AGGMON_GAUGE_KERNEL,
+					     "fake.gen", items[i], "", i };
+	}
+}
+
+static struct fake_gauge *find(__u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < nr_gauges; i++)
+		if (gauges[i].id == id)
+			return &gauges[i];
+	return NULL;
+}
+
+static long fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static long gauge_list(struct aggmon_gauge_list_attr *attr)
+{
+	__u64 *ids = (__u64 *)(uintptr_t)attr->ids;
+	__u32 n = 0;
+	size_t i;
+
+	if (!attr->count || attr->count > AGGMON_BATCH_MAX || attr->flags)
+		return fail(EINVAL);
+	for (i = 0; i < nr_gauges && n < attr->count; i++)
+		if (gauges[i].id >= attr->cursor)
+			ids[n++] = gauges[i].id;
+	attr->count = n;
+	if (n)
+		attr->cursor = ids[n - 1] + 1;
+	return 0;
+}
+
+static long gauge_info(struct aggmon_gauge_info *info)
+{
+	const struct fake_gauge *g = NULL;
+	size_t i;
+
+	if (info->flags)
+		return fail(EINVAL);
+	if (info->id) {
+		g = find(info->id);
+	} else {
+		if (!memchr(info->name, 0, sizeof(info->name)) ||
+		    !memchr(info->item, 0, sizeof(info->item)))
+			return fail(EINVAL);
+		for (i = 0; i < nr_gauges && !g; i++)
+			if (!strcmp(gauges[i].name, info->name) &&
+			    !strcmp(gauges[i].item, info->item))
+				g = &gauges[i];
+	}
+	if (!g)
+		return fail(ENOENT);
+	memset(info, 0, sizeof(*info));
+	info->id = g->id;
+	info->kind = g->kind;
+	strcpy(info->name, g->name);
+	strcpy(info->item, g->item);
+	strcpy(info->unit, g->unit);
+	return 0;
+}
+
+static long gauge_read(struct aggmon_gauge_read_attr *attr)
+{
+	const __u64 *ids = (const __u64 *)(uintptr_t)attr->ids;
+	__s64 *values = (__s64 *)(uintptr_t)attr->values;
+	struct fake_gauge *g;
+	__u32 i;
+
+	if (!attr->count || attr->count > AGGMON_BATCH_MAX || attr->flags)
+		return fail(EINVAL);
+	for (i = 0; i < attr->count; i++) {
+		if (!find(ids[i])) {
+			attr->count = i;
+			return fail(ENOENT);
+		}
+	}
+	g = find(1000);
+	g->value = ++reads;
+	for (i = 0; i < attr->count; i++)
+		values[i] = find(ids[i])->value;
+	return 0;
+}
+
+long fake_aggmon(unsigned int cmd, void *attr, unsigned int size)
+{
+	const char *env = getenv("AGGMON_FAKE_ERRNO");
+
+	fake_init();
+	if (env)
+		return fail(atoi(env));
+	switch (cmd) {
+	case AGGMON_GAUGE_LIST:
+		if (size != sizeof(struct aggmon_gauge_list_attr))
+			return fail(EINVAL);
+		return gauge_list(attr);
+	case AGGMON_GAUGE_INFO:
+		if (size != sizeof(struct aggmon_gauge_info))
+			return fail(EINVAL);
+		return gauge_info(attr);
+	case AGGMON_GAUGE_READ:
+		if (size != sizeof(struct aggmon_gauge_read_attr))
+			return fail(EINVAL);
+		return gauge_read(attr);
+	}
+	return fail(EINVAL);
+}
