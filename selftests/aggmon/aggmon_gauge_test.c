@@ -75,7 +75,7 @@ TEST(initial_values)
 		0, 1, -1, -123456789012LL, INT64_MIN + 1, INT64_MAX,
 	};
 	char name[AGGMON_NAME_LEN], item[AGGMON_ITEM_LEN];
-	__u64 id;
+	__u64 id = 0;
 	size_t i;
 	int fd;
 
@@ -96,7 +96,7 @@ TEST(initial_values)
 TEST(exists)
 {
 	char name[AGGMON_NAME_LEN], other[AGGMON_NAME_LEN];
-	__u64 id1, id2, id3, id;
+	__u64 id1 = 0, id2 = 0, id3 = 0, id = 0;
 	int fd1, fd2, fd3;
 
 	pid_name(name, "user.kselftest.exists");
@@ -132,7 +132,7 @@ TEST(exists)
 TEST(recreate)
 {
 	char name[AGGMON_NAME_LEN];
-	__u64 id1, id2, id;
+	__u64 id1 = 0, id2 = 0, id = 0;
 	int fd;
 
 	pid_name(name, "user.kselftest.recreate");
@@ -170,7 +170,7 @@ TEST(update_sequence)
 		{ AGGMON_UPDATE_SET, -7, -7 },
 	};
 	char name[AGGMON_NAME_LEN];
-	__u64 id;
+	__u64 id = 0;
 	size_t i;
 	int fd;
 
@@ -193,7 +193,7 @@ TEST(update_sequence)
 TEST(close_removes)
 {
 	char name[AGGMON_NAME_LEN];
-	__u64 id, found;
+	__u64 id = 0, found = 0;
 	__s64 value = 77;
 	int fd;
 
@@ -218,7 +218,7 @@ TEST(close_removes)
 TEST(dup_keeps_alive)
 {
 	char name[AGGMON_NAME_LEN];
-	__u64 id;
+	__u64 id = 0;
 	int fd, fd2;
 
 	pid_name(name, "user.kselftest.dup");
@@ -417,10 +417,11 @@ TEST_F(paranoid, level2_unprivileged)
 	if (pid == 0) {
 		struct aggmon_gauge_list_attr list = { .count = 1 };
 		struct aggmon_gauge_info info;
-		__u64 ids[1], id;
+		__u64 ids[1], id = 0;
 		__s64 value = 0;
 
-		ASSERT_EQ(0, aggmon_drop_privileges());
+		EXPECT_EQ(0, aggmon_drop_privileges());
+		CHILD_BAIL();
 		list.ids = aggmon_ptr(ids);
 		EXPECT_EQ(-1, sys_aggmon(AGGMON_GAUGE_LIST, &list, sizeof(list)));
 		EXPECT_EQ(EACCES, errno);
@@ -436,7 +437,7 @@ TEST_F(paranoid, level2_unprivileged)
 		/* The inherited fd is the permission. */
 		EXPECT_EQ(0, aggmon_update(self->fd, AGGMON_UPDATE_ADD, 5));
 		EXPECT_EQ(0, aggmon_update(self->fd, AGGMON_UPDATE_ADD, 2));
-		_exit(_metadata->exit_code);
+		CHILD_EXIT();
 	}
 	ASSERT_EQ(0, aggmon_wait_child(pid));
 	ASSERT_VALUE(self->id, 107);
@@ -447,7 +448,7 @@ TEST_F(paranoid, level2_root)
 {
 	struct aggmon_gauge_list_attr list = { .count = 1 };
 	struct aggmon_gauge_info info;
-	__u64 ids[1], id;
+	__u64 ids[1], id = 0;
 	int fd;
 
 	set_paranoid(_metadata, 2);
@@ -484,7 +485,8 @@ static void unprivileged_allowed(struct __test_metadata *_metadata,
 		__s64 value = 0;
 		int fd;
 
-		ASSERT_EQ(0, aggmon_drop_privileges());
+		EXPECT_EQ(0, aggmon_drop_privileges());
+		CHILD_BAIL();
 		EXPECT_EQ(1, aggmon_listed(self->id));
 		EXPECT_EQ(0, aggmon_info(self->id, &info));
 		EXPECT_STREQ(PERM_NAME, info.name);
@@ -498,14 +500,15 @@ static void unprivileged_allowed(struct __test_metadata *_metadata,
 
 		fd = aggmon_create("user.kselftest.perm_child", self->item,
 				   "", -3, &id);
-		ASSERT_LE(0, fd);
+		EXPECT_LE(0, fd);
+		CHILD_BAIL();
 		EXPECT_EQ(0, aggmon_info(id, &info));
 		EXPECT_EQ((__u32)AGGMON_GAUGE_USER, info.kind);
 		EXPECT_EQ(0, aggmon_update(fd, AGGMON_UPDATE_ADD, 10));
 		EXPECT_EQ(0, aggmon_read1(id, &value));
 		EXPECT_EQ(7, value);
 		EXPECT_EQ(0, close(fd));
-		_exit(_metadata->exit_code);
+		CHILD_EXIT();
 	}
 	ASSERT_EQ(0, aggmon_wait_child(pid));
 }
@@ -587,27 +590,30 @@ static void limit_child(struct __test_metadata *_metadata)
 {
 	char item[AGGMON_ITEM_LEN];
 	int fds[LIMIT], fd, i;
-	__u64 id;
+	__u64 id = 0;
 
-	ASSERT_EQ(0, aggmon_drop_privileges());
+	EXPECT_EQ(0, aggmon_drop_privileges());
+	CHILD_BAIL();
 	for (i = 0; i < LIMIT; i++) {
 		snprintf(item, sizeof(item), "u%d", i);
 		fds[i] = aggmon_create("user.kselftest.limit", item, "", i, &id);
-		ASSERT_LE(0, fds[i]) {
+		EXPECT_LE(0, fds[i]) {
 			TH_LOG("gauge %d: %s", i, strerror(errno));
 		}
+		CHILD_BAIL();
 	}
-	ASSERT_EQ(-1, aggmon_create("user.kselftest.limit", "more", "", 0, &id));
-	ASSERT_EQ(EMFILE, errno);
+	EXPECT_EQ(-1, aggmon_create("user.kselftest.limit", "more", "", 0, &id));
+	EXPECT_EQ(EMFILE, errno);
+	CHILD_BAIL();
 
 	/* Closing one frees its slot, and only one. */
-	ASSERT_EQ(0, close(fds[0]));
+	EXPECT_EQ(0, close(fds[0]));
 	fd = aggmon_create("user.kselftest.limit", "more", "", 0, &id);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(-1, aggmon_create("user.kselftest.limit", "again", "", 0,
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(-1, aggmon_create("user.kselftest.limit", "again", "", 0,
 				    &id));
-	ASSERT_EQ(EMFILE, errno);
-	_exit(_metadata->exit_code);
+	EXPECT_EQ(EMFILE, errno);
+	CHILD_EXIT();
 }
 
 /*
@@ -619,7 +625,7 @@ TEST_F(limit, per_user)
 {
 	char item[AGGMON_ITEM_LEN];
 	int fds[LIMIT], i, round;
-	__u64 id;
+	__u64 id = 0;
 	pid_t pid;
 
 	for (i = 0; i < LIMIT; i++) {

@@ -23,10 +23,13 @@
 #include <linux/capability.h>
 
 /*
- * The harness has unused parameters (TEST() wrappers, the SIGALRM handler):
- * keep -Wextra -Werror builds quiet about those.
+ * -Wextra warnings that the harness itself triggers: unused parameters (TEST()
+ * wrappers, the SIGALRM handler) and locals that -Wclobbered flags because
+ * test bodies are inlined into the wrapper that calls setjmp() (the harness's
+ * own "child" included).  Keep -Wextra -Werror builds quiet about those.
  */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wclobbered"
 
 /* In the kernel tree the harness is one folder up; elsewhere use -I. */
 #if __has_include("../kselftest_harness.h")
@@ -39,8 +42,12 @@
 #define __NR_aggmon 463
 #endif
 
+#ifndef AGGMON_PARANOID_SYSCTL
 #define AGGMON_PARANOID_SYSCTL	"/proc/sys/kernel/aggmon_paranoid"
+#endif
+#ifndef AGGMON_MAX_USER_SYSCTL
 #define AGGMON_MAX_USER_SYSCTL	"/proc/sys/kernel/aggmon_max_user_gauges"
+#endif
 
 /* uid and gid of "nobody": unprivileged, no capabilities. */
 #define AGGMON_NOBODY		65534
@@ -246,6 +253,20 @@ static inline int aggmon_drop_privileges(void)
 	}
 	return 0;
 }
+
+/*
+ * Forked children must not use ASSERT_*(): its longjmp() lands in the
+ * harness, which may then take the child for the test process and run the
+ * fixture teardown there (as an unprivileged user, unable to restore the
+ * sysctls).  Children check with EXPECT_*(), stop at the first failure with
+ * CHILD_BAIL() and end with CHILD_EXIT(); the parent checks the exit status.
+ */
+#define CHILD_BAIL()							\
+	do {								\
+		if (_metadata->exit_code)				\
+			_exit(1);					\
+	} while (0)
+#define CHILD_EXIT()	_exit(_metadata->exit_code ? 1 : 0)
 
 /* Waits for a child: 0 if it exited with status 0, -1 otherwise. */
 static inline int aggmon_wait_child(pid_t pid)

@@ -24,19 +24,18 @@ static int do_help(int argc, char **argv)
 	       "       aggmon gauge read GAUGE... [--interval MS] [--count N]\n"
 	       "       aggmon gauge help\n"
 	       "\n"
-	       "       GAUGE := { ID | NAME[:ITEM] }\n"
+	       "       GAUGE := { ID | NAME[:ITEM] }, e.g. 7, net.e100.tx_packets:eth0\n"
 	       "\n"
-	       "list  prints one line per gauge: ID NAME ITEM VALUE UNIT, by id,\n"
-	       "      \"-\" for an empty item or unit; 'aggmon gauge' alone lists too.\n"
+	       "list  prints one line per gauge, by id: ID NAME ITEM VALUE UNIT, with\n"
+	       "      \"-\" for an empty item or unit.  'aggmon gauge' alone lists too.\n"
 	       "show  prints all the fields of one gauge.\n"
-	       "read  prints the values of the gauges on one line, in the order\n"
-	       "      given; --interval MS reads again every MS milliseconds, until\n"
-	       "      interrupted or for --count N samples in all (--count alone:\n"
-	       "      every second).\n"
-	       "A GAUGE of digits only is an id: write NAME: for such a name.\n"
-	       "With -j, list prints an array of {\"id\",\"name\",\"item\",\"unit\",\n"
-	       "\"kind\",\"value\"}, show one such object, and read one array of\n"
-	       "{\"id\",\"value\"} per sample, each followed by a newline.\n");
+	       "read  prints the values of the gauges on one line, in the order given.\n"
+	       "      --interval MS reads again every MS milliseconds, until interrupted\n"
+	       "      or --count N lines are out; --count alone reads every second.\n"
+	       "A GAUGE of digits only is an id; write NAME: for a name of digits only.\n"
+	       "With -j, list prints an array of {\"id\",\"name\",\"item\",\"unit\",\"kind\",\"value\"},\n"
+	       "show one such object, and read one array of {\"id\",\"value\"} per sample,\n"
+	       "each on its own line.\n");
 	return EXIT_SUCCESS;
 }
 
@@ -56,16 +55,17 @@ static const char *or_dash(const char *s)
 	return *s ? s : "-";
 }
 
-/* A number made of digits only: 1 if valid and in 1..@max, -1 if not. */
+/*
+ * Parse @s if it is made of digits only (else return 0): 1 if it is in
+ * 1..@max, -1 if not.
+ */
 static int parse_number(const char *s, unsigned long long max,
 			unsigned long long *val)
 {
-	char *end;
-
 	if (!*s || s[strspn(s, "0123456789")])
 		return 0;
 	errno = 0;
-	*val = strtoull(s, &end, 10);
+	*val = strtoull(s, NULL, 10);
 	return errno || !*val || *val > max ? -1 : 1;
 }
 
@@ -164,10 +164,10 @@ static void print_table(const struct aggmon_gauge_info *infos,
 			     (unsigned long long)infos[i].id);
 		if (w > w_id)
 			w_id = w;
-		w = strlen(infos[i].name);
+		w = (int)strlen(infos[i].name);
 		if (w > w_name)
 			w_name = w;
-		w = strlen(or_dash(infos[i].item));
+		w = (int)strlen(or_dash(infos[i].item));
 		if (w > w_item)
 			w_item = w;
 		w = snprintf(buf, sizeof(buf), "%lld", (long long)values[i]);
@@ -219,7 +219,7 @@ static int do_list(int argc, char **argv)
 		ids[m++] = ids[i];
 	}
 	while (m) {
-		cnt = m;
+		cnt = (__u32)m;
 		err = aggmon_gauge_read(ids, values, &cnt);
 		if (!err)
 			break;
@@ -333,24 +333,25 @@ static int do_read(int argc, char **argv)
 
 	/* Keep the GAUGE arguments at the front of argv. */
 	for (i = 0; i < argc; i++) {
+		if (argv[i][0] != '-') {
+			argv[n++] = argv[i];
+			continue;
+		}
 		if (!strcmp(argv[i], "--interval"))
 			opt = &interval;
 		else if (!strcmp(argv[i], "--count"))
 			opt = &count;
-		else if (argv[i][0] == '-')
+		else
 			return p_usage("gauge", "unknown option '%s'", argv[i]);
-		else {
-			argv[n++] = argv[i];
-			continue;
-		}
 		if (i + 1 == argc)
 			return p_usage("gauge", "%s needs a value", argv[i]);
-		if (parse_number(argv[i + 1], opt == &interval ?
-				 MAX_INTERVAL_MS : ~0ULL, opt) != 1)
-			return p_usage("gauge", "invalid %s '%s': %s", argv[i],
-				       argv[i + 1], opt == &interval ?
-				       "expected 1 to 86400000 ms" :
-				       "expected a positive number");
+		if (opt == &interval &&
+		    parse_number(argv[i + 1], MAX_INTERVAL_MS, opt) != 1)
+			return p_usage("gauge", "invalid --interval '%s': expected 1 to %llu ms",
+				       argv[i + 1], MAX_INTERVAL_MS);
+		if (opt == &count && parse_number(argv[i + 1], ~0ULL, opt) != 1)
+			return p_usage("gauge", "invalid --count '%s': expected a positive number",
+				       argv[i + 1]);
 		i++;
 	}
 	if (!n)

@@ -20,7 +20,8 @@ static bool pretty_output;
 static bool help_requested;
 
 /* One write per message, so that messages do not interleave. */
-static void vp_err(const char *fmt, va_list ap, const char *tail)
+static __printf(1, 0) void vp_err(const char *fmt, va_list ap,
+				   const char *tail)
 {
 	char msg[2048];
 
@@ -111,7 +112,8 @@ static int do_help(int argc, char **argv)
 	       "  -p, --pretty   print indented JSON (implies --json)\n"
 	       "  -h, --help     print this help, or the help of OBJECT\n"
 	       "  -V, --version  print the version\n"
-	       "Run 'aggmon OBJECT help' for the commands of an object.\n"
+	       "Options may also follow OBJECT and COMMAND.  Run 'aggmon OBJECT help'\n"
+	       "for the commands of an object.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error.\n");
 	return EXIT_SUCCESS;
 }

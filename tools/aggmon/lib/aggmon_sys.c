@@ -70,22 +70,24 @@ static bool aggmon_missing(void)
 		.count = 1,
 	};
 
-	if (missing < 0)
-		missing = raw_aggmon(AGGMON_GAUGE_LIST, &attr, sizeof(attr)) < 0 &&
-			  (errno == EINVAL || errno == ENOSYS);
+	if (missing < 0) {
+		missing = raw_aggmon(AGGMON_GAUGE_LIST, &attr, sizeof(attr));
+		missing = missing < 0 && (errno == EINVAL || errno == ENOSYS);
+	}
 	return missing;
 }
 
-static long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
+/* aggmon() returns 0, a file descriptor or a negative errno. */
+static int sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
 {
 	long ret = raw_aggmon(cmd, attr, size);
+	int err = errno;
 
 	if (ret >= 0)
-		return ret;
-	ret = -errno;
-	if (ret == -EINVAL && aggmon_missing())
-		ret = -ENOSYS;
-	return ret;
+		return (int)ret;
+	if (err == EINVAL && aggmon_missing())
+		return -ENOSYS;
+	return -err;
 }
 
 /* Copy @src into the fixed-size @dst; fail if it does not fit. */
@@ -108,7 +110,7 @@ int aggmon_gauge_list(__u64 *cursor, __u64 *ids, __u32 *count)
 		.count = *count,
 		.cursor = *cursor,
 	};
-	long ret;
+	int ret;
 
 	ret = sys_aggmon(AGGMON_GAUGE_LIST, &attr, sizeof(attr));
 	if (ret < 0)
@@ -159,7 +161,7 @@ err:
 
 static int gauge_info(struct aggmon_gauge_info *info)
 {
-	long ret = sys_aggmon(AGGMON_GAUGE_INFO, info, sizeof(*info));
+	int ret = sys_aggmon(AGGMON_GAUGE_INFO, info, sizeof(*info));
 
 	if (ret < 0)
 		return ret;
@@ -195,7 +197,7 @@ int aggmon_gauge_info_by_name(const char *name, const char *item,
 int aggmon_gauge_read(const __u64 *ids, __s64 *values, __u32 *count)
 {
 	__u32 done, n;
-	long ret;
+	int ret;
 
 	for (done = 0; done < *count; done += n) {
 		struct aggmon_gauge_read_attr attr = {
@@ -222,7 +224,7 @@ int aggmon_gauge_create(const char *name, const char *item, const char *unit,
 			__s64 initial, __u64 *id)
 {
 	struct aggmon_gauge_create_attr attr;
-	long ret;
+	int ret;
 
 	memset(&attr, 0, sizeof(attr));
 	if (copy_str(attr.name, sizeof(attr.name), name) ||

@@ -15,6 +15,8 @@
 
 #include "libaggmon.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 long fake_aggmon(unsigned int cmd, void *attr, unsigned int size);
 
 struct fake_gauge {
@@ -44,16 +46,16 @@ static void fake_init(void)
 
 	if (gauges)
 		return;
-	if (extra > sizeof(items) / sizeof(items[0]))
-		extra = sizeof(items) / sizeof(items[0]);
-	nr_gauges = sizeof(fixed) / sizeof(fixed[0]) + extra;
+	if (extra > ARRAY_SIZE(items))
+		extra = ARRAY_SIZE(items);
+	nr_gauges = ARRAY_SIZE(fixed) + extra;
 	gauges = calloc(nr_gauges, sizeof(*gauges));
 	if (!gauges)
 		abort();
 	memcpy(gauges, fixed, sizeof(fixed));
 	for (i = 0; i < extra; i++) {
 		snprintf(items[i], sizeof(items[i]), "g%zu", i);
-		gauges[i + sizeof(fixed) / sizeof(fixed[0])] =
+		gauges[i + ARRAY_SIZE(fixed)] =
 			(struct fake_gauge){ 2000 + i, AGGMON_GAUGE_KERNEL,
 					     "fake.gen", items[i], "", i };
 	}
@@ -115,9 +117,9 @@ static long gauge_info(struct aggmon_gauge_info *info)
 	memset(info, 0, sizeof(*info));
 	info->id = g->id;
 	info->kind = g->kind;
-	strcpy(info->name, g->name);
-	strcpy(info->item, g->item);
-	strcpy(info->unit, g->unit);
+	snprintf(info->name, sizeof(info->name), "%s", g->name);
+	snprintf(info->item, sizeof(info->item), "%s", g->item);
+	snprintf(info->unit, sizeof(info->unit), "%s", g->unit);
 	return 0;
 }
 

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aggmon - update-path benchmark
+ *
+ * In the style of kernel/rcu/refscale.c: every operation is timed over
+ * @iterations back-to-back calls in a kthread bound to a CPU, first on
+ * one CPU and then on every online CPU at once; operations and modes are
+ * interleaved within each of @samples rounds so that drift in the
+ * machine's speed hits all of them alike, and the median round is
+ * reported.  Baselines are measured in the same run:
+ *
+ *   this_cpu_add               the floor: one per-CPU add
+ *   atomic64_add (private)     one atomic per CPU, each on its own line
+ *   atomic64_add (shared)      one atomic all CPUs hit
+ *   percpu_counter_add_batch   the kernel's per-CPU counter
+ *   aggmon_gauge_add           a gauge with nothing attached
+ *
+ * Loaded with run=1 (or booted with aggmon_bench.run=1 when built in),
+ * it prints a table and one "aggmon_bench_json:" line for scripts; it
+ * never fails on a timing.
+ */
+
+#include <linux/aggmon.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/percpu_counter.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/sched/clock.h>
+
+static bool run;
+module_param(run, bool, 0444);
+MODULE_PARM_DESC(run, "Run the benchmark when loaded");
+static unsigned int iterations = 1000000;
+module_param(iterations, uint, 0444);
+MODULE_PARM_DESC(iterations, "Calls per timed loop (at least 1000000)");
+static unsigned int samples = 11;
+module_param(samples, uint, 0444);
+MODULE_PARM_DESC(samples, "Rounds; the median is reported (at least 10)");
+
+enum bench_op {
+	OP_THIS_CPU_ADD,
+	OP_ATOMIC_PRIVATE,
+	OP_ATOMIC_SHARED,
+	OP_PERCPU_COUNTER,
+	OP_GAUGE_ADD,
+	NR_OPS,
+};
+
+static const char * const bench_op_names[NR_OPS] = {
+	[OP_THIS_CPU_ADD]	= "this_cpu_add",
+	[OP_ATOMIC_PRIVATE]	= "atomic64_add_private",
+	[OP_ATOMIC_SHARED]	= "atomic64_add_shared",
+	[OP_PERCPU_COUNTER]	= "percpu_counter_add_batch",
+	[OP_GAUGE_ADD]		= "aggmon_gauge_add",
+};
+
+enum bench_mode { MODE_ONE_CPU, MODE_ALL_CPUS, NR_MODES };
+
+DEFINE_AGGMON_CLASS(bench_class, "bench.gauge_add", "ops");
+
+static struct {
+	s64 __percpu *counter;
+	atomic64_t __percpu *private;
+	atomic64_t shared ____cacheline_aligned_in_smp;
+	struct percpu_counter pcc;
+	struct aggmon_gauge *gauge;
+	/* one run */
+	enum bench_op op;
+	bool go;
+	atomic_t running;
+	atomic64_t total_ns;
+	struct completion done;
+} bench;
+
+/* Time @n calls of @op on the current CPU. */
+static u64 bench_loop(enum bench_op op, unsigned int n)
+{
+	atomic64_t *private = raw_cpu_ptr(bench.private);
+	unsigned int i;
+	u64 start = local_clock();
+
+	switch (op) {
+	case OP_THIS_CPU_ADD:
+		for (i = 0; i < n; i++)
+			this_cpu_add(*bench.counter, 1);
+		break;
+	case OP_ATOMIC_PRIVATE:
+		for (i = 0; i < n; i++)
+			atomic64_add(1, private);
+		break;
+	case OP_ATOMIC_SHARED:
+		for (i = 0; i < n; i++)
+			atomic64_add(1, &bench.shared);
+		break;
+	case OP_PERCPU_COUNTER:
+		for (i = 0; i < n; i++)
+			percpu_counter_add_batch(&bench.pcc, 1,
+						 percpu_counter_batch);
+		break;
+	case OP_GAUGE_ADD:
+		for (i = 0; i < n; i++)
+			aggmon_gauge_add(bench.gauge, 1);
+		break;
+	default:
+		break;
+	}
+	return local_clock() - start;
+}
+
+static int bench_thread(void *unused)
+{
+	u64 ns;
+
+	/* Start together: spin until every thread has been woken. */
+	while (!smp_load_acquire(&bench.go))
+		cond_resched();
+	ns = bench_loop(bench.op, iterations);
+	atomic64_add(ns, &bench.total_ns);
+	if (atomic_dec_and_test(&bench.running))
+		complete(&bench.done);
+	return 0;
+}
+
+/* Run @op on every CPU of @cpus at once; return the mean ps per call. */
+static u64 bench_run(enum bench_op op, const struct cpumask *cpus)
+{
+	struct task_struct *task;
+	unsigned int cpu, nr = 0;
+
+	bench.op = op;
+	WRITE_ONCE(bench.go, false);
+	atomic64_set(&bench.total_ns, 0);
+	atomic_set(&bench.running, cpumask_weight(cpus));
+	reinit_completion(&bench.done);
+	for_each_cpu(cpu, cpus) {
+		task = kthread_run_on_cpu(bench_thread, NULL, cpu,
+					  "aggmon_bench/%u");
+		if (IS_ERR(task)) {
+			/* Account for the thread that never ran. */
+			if (atomic_dec_and_test(&bench.running))
+				complete(&bench.done);
+			continue;
+		}
+		nr++;
+	}
+	smp_store_release(&bench.go, true);
+	wait_for_completion(&bench.done);
+	if (!nr)
+		return 0;
+	return div64_u64(atomic64_read(&bench.total_ns) * 1000,
+			 (u64)nr * iterations);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), cmp_u64, NULL);
+	return v[n / 2];
+}
+
+/* ps -> "ns.hh" */
+#define PS_FMT "%5llu.%02llu"
+#define PS_ARG(ps) (ps) / 1000, ((ps) % 1000) / 10
+
+static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
+{
+	u64 gauge, base;
+	int op, mode;
+
+	pr_info("aggmon_bench: %u iterations x %u samples (median), %u CPUs, ns/op\n",
+		iterations, samples, cpus);
+	pr_info("aggmon_bench: %-26s %10s %10s\n", "operation", "1 CPU",
+		"all CPUs");
+	for (op = 0; op < NR_OPS; op++)
+		pr_info("aggmon_bench: %-26s " PS_FMT "    " PS_FMT "\n",
+			bench_op_names[op], PS_ARG(result[op][MODE_ONE_CPU]),
+			PS_ARG(result[op][MODE_ALL_CPUS]));
+	for (mode = 0; mode < NR_MODES; mode++) {
+		gauge = result[OP_GAUGE_ADD][mode];
+		base = max(result[OP_THIS_CPU_ADD][mode], 1ULL);
+		pr_info("aggmon_bench: ratio %s gauge_add/this_cpu_add %llu.%02llu (target <= 1.50)\n",
+			mode ? "all" : "one", gauge / base,
+			(gauge * 100 / base) % 100);
+		base = max(result[OP_PERCPU_COUNTER][mode], 1ULL);
+		pr_info("aggmon_bench: ratio %s gauge_add/percpu_counter_add_batch %llu.%02llu (target <= 1.00)\n",
+			mode ? "all" : "one", gauge / base,
+			(gauge * 100 / base) % 100);
+	}
+	pr_info("aggmon_bench_json: {\"iterations\": %u, \"samples\": %u, \"cpus\": %u, \"unit\": \"ps/op\", \"one_cpu\": {\"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu}, \"all_cpus\": {\"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu}}\n",
+		iterations, samples, cpus,
+		bench_op_names[0], result[0][0], bench_op_names[1], result[1][0],
+		bench_op_names[2], result[2][0], bench_op_names[3], result[3][0],
+		bench_op_names[4], result[4][0],
+		bench_op_names[0], result[0][1], bench_op_names[1], result[1][1],
+		bench_op_names[2], result[2][1], bench_op_names[3], result[3][1],
+		bench_op_names[4], result[4][1]);
+}
+
+static int bench_measure(void)
+{
+	u64 result[NR_OPS][NR_MODES];
+	const struct cpumask *masks[NR_MODES] = {
+		cpumask_of(cpumask_first(cpu_online_mask)), cpu_online_mask,
+	};
+	u64 *ps;
+	int op, mode, s;
+
+	ps = kcalloc(NR_OPS * NR_MODES * samples, sizeof(*ps), GFP_KERNEL);
+	if (!ps)
+		return -ENOMEM;
+	for (s = 0; s < samples; s++)
+		for (op = 0; op < NR_OPS; op++)
+			for (mode = 0; mode < NR_MODES; mode++)
+				ps[(op * NR_MODES + mode) * samples + s] =
+					bench_run(op, masks[mode]);
+	for (op = 0; op < NR_OPS; op++)
+		for (mode = 0; mode < NR_MODES; mode++)
+			result[op][mode] =
+				median(ps + (op * NR_MODES + mode) * samples,
+				       samples);
+	kfree(ps);
+	bench_report(result, cpumask_weight(cpu_online_mask));
+	return 0;
+}
+
+static int __init aggmon_bench_init(void)
+{
+	int err = -ENOMEM;
+
+	if (!run)
+		return 0;
+	iterations = max(iterations, 1000000U);
+	samples = max(samples, 10U);
+	init_completion(&bench.done);
+	bench.counter = alloc_percpu(s64);
+	bench.private = alloc_percpu(atomic64_t);
+	if (!bench.counter || !bench.private)
+		goto out;
+	err = percpu_counter_init(&bench.pcc, 0, GFP_KERNEL);
+	if (err)
+		goto out;
+	bench.gauge = aggmon_gauge_create(&bench_class, NULL);
+	err = PTR_ERR_OR_ZERO(bench.gauge);
+	if (!err) {
+		err = bench_measure();
+		aggmon_gauge_destroy(bench.gauge);
+	}
+	percpu_counter_destroy(&bench.pcc);
+out:
+	free_percpu(bench.private);
+	free_percpu(bench.counter);
+	return err;
+}
+
+static void __exit aggmon_bench_exit(void)
+{
+}
+
+module_init(aggmon_bench_init);
+module_exit(aggmon_bench_exit);
+MODULE_DESCRIPTION("aggmon update-path benchmark");
+MODULE_LICENSE("GPL");

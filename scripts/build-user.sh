@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Build the userland that goes into the guest, statically linked:
+# the kselftests and the aggmon tool, into build/user.
+# Usage: scripts/build-user.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/user
+mkdir -p "$out"
+cflags=(-static -O2 -Wall -Wextra -Werror -pthread
+	-I"$SRC/tools/testing/selftests" -I"$TOP/include/uapi")
+for t in aggmon_base_test aggmon_gauge_test; do
+	gcc "${cflags[@]}" -o "$out/$t" "$TOP/selftests/aggmon/$t.c"
+done
+make -s -C "$TOP/tools/aggmon" OUTPUT="$out/tool" "$out/tool/aggmon.static"

@@ -1,0 +1,9 @@
+# Run the aggmon kselftests; each prints TAP.
+cd /tests
+rc=0
+for t in aggmon_base_test aggmon_gauge_test; do
+	echo "AGGMON-TEST-BEGIN $t"
+	./$t || rc=1
+	echo "AGGMON-TEST-END $t"
+done
+exit $rc

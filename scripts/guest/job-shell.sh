@@ -1,0 +1,3 @@
+# An interactive shell; leave with "exit" (or Ctrl-a x).
+echo "aggmon guest shell: try 'aggmon gauge list'; 'exit' powers off"
+setsid cttyhack sh

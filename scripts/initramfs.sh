@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Pack the guest's initramfs: busybox-static, the guest scripts, the
+# kselftests, the aggmon tool and the kernel's aggmon modules.
+# Usage: scripts/initramfs.sh test|bench   -> build/initramfs-FLAVOUR.cpio.gz
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: initramfs.sh test|bench}
+kernel=$BUILD/kernel-$flavour
+root=$BUILD/initramfs-$flavour
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,jobs,lib/aggmon}
+cp /bin/busybox "$root/bin/busybox"
+cp "$TOP/scripts/guest/init" "$root/init"
+cp "$TOP"/scripts/guest/job-*.sh "$root/jobs/"
+cp "$BUILD"/user/aggmon_*_test "$root/tests/"
+cp "$BUILD/user/tool/aggmon.static" "$root/bin/aggmon"
+find "$kernel" -name '*.ko' -path '*aggmon*' -exec cp {} "$root/lib/aggmon/" \;
+chmod +x "$root/init" "$root"/jobs/*.sh
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$root.cpio.gz"

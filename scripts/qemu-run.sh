@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Boot a QEMU kernel (TCG, 4 CPUs, two i82557b NICs on one hub) and run
+# one guest job.  The whole console goes to build/qemu-JOB.log.
+# Fails if the job fails, if the time limit passes, or if the kernel
+# logged an oops, BUG, WARNING, KASAN, UBSAN or lockdep report.
+# Usage: scripts/qemu-run.sh test|bench JOB [seconds]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: qemu-run.sh test|bench JOB [seconds]}
+job=${2:?usage: qemu-run.sh test|bench JOB [seconds]}
+limit=${3:-900}
+logf=$BUILD/qemu-$job.log
+
+qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 4 -m 2G
+	-kernel "$BUILD/kernel-$flavour/arch/x86/boot/bzImage"
+	-initrd "$BUILD/initramfs-$flavour.cpio.gz"
+	-append "console=ttyS0 aggmon.job=$job panic=-1 loglevel=6"
+	-netdev hubport,id=nic0,hubid=0 -device i82557b,netdev=nic0
+	-netdev hubport,id=nic1,hubid=0 -device i82557b,netdev=nic1
+	-no-reboot -display none)
+
+if [ "$job" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+log "booting $flavour kernel for job $job (limit ${limit}s, log $logf)"
+set +e
+timeout --foreground "$limit" "${qemu[@]}" -serial stdio </dev/null >"$logf" 2>&1
+qrc=$?
+set -e
+tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
+
+if [ $qrc -eq 124 ]; then
+	log "time limit of ${limit}s reached"
+	exit 1
+fi
+splat='^\[ *[0-9.]+\] (BUG|WARNING|Oops|Kernel panic|UBSAN|INFO: (possible|trying|inconsistent|suspicious)|=+$)|KASAN|DEBUG_LOCKS_WARN_ON|lockdep'
+if grep -Eq "$splat" "$logf"; then
+	log "kernel reported a problem:"
+	grep -E -A3 "$splat" "$logf" | head -40 >&2
+	exit 1
+fi
+rc=$(sed -n 's/^AGGMON-JOB-END rc=\([0-9]*\).*/\1/p' "$logf" | tail -n1)
+if [ -z "$rc" ]; then
+	log "the guest did not finish its job"
+	tail -20 "$logf" >&2
+	exit 1
+fi
+exit "$rc"
