@@ -17,5 +17,7 @@ OVERLAY=(
 	"Documentation:Documentation"
 )
 
-git_src() { git -C "$SRC" -c user.name=aggmon -c user.email=aggmon@localhost "$@"; }
+AUTHOR_NAME="aggmon developers"
+AUTHOR_EMAIL="aggmon-devel@lists.example.org"
+git_src() { git -C "$SRC" -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" "$@"; }
 log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }

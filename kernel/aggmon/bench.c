@@ -98,8 +98,8 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 		break;
 	case OP_PERCPU_COUNTER:
 		for (i = 0; i < n; i++)
-			percpu_counter_add_batch(&bench.pcc, 1,
-						 percpu_counter_batch);
+			/* percpu_counter_add_batch() with the default batch */
+			percpu_counter_add(&bench.pcc, 1);
 		break;
 	case OP_GAUGE_ADD:
 		for (i = 0; i < n; i++)

@@ -60,7 +60,8 @@ bool aggmon_valid_name(const char *name)
 			if (segment_empty)
 				return false;
 			segment_empty = true;
-		} else if (islower(*name) || isdigit(*name) || *name == '_') {
+		} else if ((*name >= 'a' && *name <= 'z') ||
+			   (*name >= '0' && *name <= '9') || *name == '_') {
 			segment_empty = false;
 		} else {
 			return false;
@@ -78,7 +79,8 @@ bool aggmon_valid_name(const char *name)
 bool aggmon_valid_item(const char *item)
 {
 	for (; *item; item++)
-		if (!isalnum(*item) && !strchr("_.:-", *item))
+		if (!isascii(*item) ||
+		    (!isalnum(*item) && !strchr("_.:-", *item)))
 			return false;
 	return true;
 }
@@ -97,8 +99,16 @@ bool aggmon_valid_unit(const char *unit)
 	return true;
 }
 
-static int aggmon_check_strings(const char *name, const char *item,
-				const char *unit)
+/**
+ * aggmon_check_strings() - check the strings that name a gauge
+ * @name: dotted class name
+ * @item: item name, "" for none
+ * @unit: unit, "" for none
+ *
+ * Return: 0, -ENAMETOOLONG if a string does not fit its UAPI field, or
+ * -EINVAL if it has characters it may not have.
+ */
+int aggmon_check_strings(const char *name, const char *item, const char *unit)
 {
 	if (strnlen(name, AGGMON_NAME_LEN) == AGGMON_NAME_LEN ||
 	    strnlen(item, AGGMON_ITEM_LEN) == AGGMON_ITEM_LEN ||

@@ -43,6 +43,7 @@ aggmon_entry(const struct aggmon_gauge *gauge)
 bool aggmon_valid_name(const char *name);
 bool aggmon_valid_item(const char *item);
 bool aggmon_valid_unit(const char *unit);
+int aggmon_check_strings(const char *name, const char *item, const char *unit);
 
 struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
 						 const char *item,

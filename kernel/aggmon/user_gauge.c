@@ -103,10 +103,10 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 	kuid_t uid = current_uid();
 	int err;
 
-	if (strnlen(attr->name, AGGMON_NAME_LEN) == AGGMON_NAME_LEN ||
-	    strnlen(attr->item, AGGMON_ITEM_LEN) == AGGMON_ITEM_LEN ||
-	    strnlen(attr->unit, AGGMON_UNIT_LEN) == AGGMON_UNIT_LEN)
-		return ERR_PTR(-ENAMETOOLONG);
+	/* Checks the fields' lengths before anything calls strlen(). */
+	err = aggmon_check_strings(attr->name, attr->item, attr->unit);
+	if (err)
+		return ERR_PTR(err);
 	if (strncmp(attr->name, AGGMON_USER_PREFIX,
 		    strlen(AGGMON_USER_PREFIX)))
 		return ERR_PTR(-EINVAL);

@@ -702,6 +702,8 @@ TEST(create_bad_name)
 		"", "user", "user.", "user..x", "user.x.", "user.x..y",
 		".user.x", "user.X", "user.a b", "user.a-b", "user.a/b",
 		"user.a:b", "foo.bar", "users.x", "User.x", "user.\xc3\xa9",
+		/* Latin-1 letters, which the kernel's ctype calls letters */
+		"user.caf\xe9", "user.\xdf", "user.\xff",
 	};
 	struct aggmon_gauge_create_attr attr;
 	size_t i;
@@ -767,6 +769,7 @@ TEST(create_item)
 {
 	static const char *const bad[] = {
 		"a/b", "a b", "a\tb", "a*", "a\x7f", "\xc3\xa9", "a,b",
+		"\xc9t", "\xe9",
 	};
 	static const char *const good[] = {
 		"", "eth0", "A-Z_a.z:0-9", "...", "-",

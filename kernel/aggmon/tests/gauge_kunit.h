@@ -31,12 +31,16 @@ static void aggmon_test_names(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("Net.tx"));
 	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("net.tx-packets"));
 	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("net tx"));
+	/* ASCII only, whatever the kernel's ctype says of Latin-1. */
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("caf\xe9"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_name("\xdf"));
 
 	KUNIT_EXPECT_TRUE(test, aggmon_valid_item(""));
 	KUNIT_EXPECT_TRUE(test, aggmon_valid_item("eth0"));
 	KUNIT_EXPECT_TRUE(test, aggmon_valid_item("0000:00:03.0-rx_0"));
 	KUNIT_EXPECT_FALSE(test, aggmon_valid_item("a/b"));
 	KUNIT_EXPECT_FALSE(test, aggmon_valid_item("a b"));
+	KUNIT_EXPECT_FALSE(test, aggmon_valid_item("\xc9t"));
 
 	KUNIT_EXPECT_TRUE(test, aggmon_valid_unit("bytes per second"));
 	KUNIT_EXPECT_FALSE(test, aggmon_valid_unit("a\tb"));

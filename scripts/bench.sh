@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make bench: the update-path benchmark under UML (native speed, 1 CPU)
+# and in QEMU (TCG, 4 CPUs, production-like kernel).  Prints a table and
+# writes build/bench/bench.json.  It never fails on a timing.
+# Usage: scripts/bench.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/bench
+mkdir -p "$out"
+"$TOP/scripts/setup.sh"
+"$TOP/scripts/assemble.sh"
+
+log "UML run (builds build/uml-bench)"
+(cd "$SRC" && ./tools/testing/kunit/kunit.py run \
+	--kunitconfig="$TOP/scripts/config/uml-bench.kunitconfig" \
+	--build_dir="$BUILD/uml-bench" --jobs="$JOBS" --timeout=900 \
+	--kernel_args=aggmon_bench.run=1 --raw_output=all) >"$out/uml.log" 2>&1 ||
+	log "kunit.py returned non-zero; see $out/uml.log"
+
+log "QEMU run (builds build/kernel-bench)"
+"$TOP/scripts/prepare-guest.sh" bench >"$out/prepare.log" 2>&1
+"$TOP/scripts/qemu-run.sh" bench bench 900 || log "guest run failed; see $BUILD/qemu-bench.log"
+cp "$BUILD/qemu-bench.log" "$out/qemu.log"
+
+python3 "$TOP/scripts/bench-table.py" "$out/bench.json" \
+	"UML (native, 1 CPU)=$out/uml.log" \
+	"QEMU TCG (production-like kernel)=$out/qemu.log"

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# make check: every test and static check, counted.
+#   KUnit under UML; the tool's host tests; the kselftests in QEMU (TCG,
+#   4 CPUs, lockdep/KASAN/UBSAN kernel) with the kernel log checked for
+#   splats; the exported series; the static checks.
+# Full logs in build/logs.  The last line is "N passed, N failed".
+# Usage: scripts/check.sh
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+logs=$BUILD/logs
+mkdir -p "$logs"
+total_pass=0 total_fail=0
+summary=()
+
+# record STAGE PASSED FAILED
+record() {
+	summary+=("$(printf '%-36s %6d %6d' "$1" "$2" "$3")")
+	total_pass=$((total_pass + $2))
+	total_fail=$((total_fail + $3))
+	log "$1: $2 passed, $3 failed"
+}
+
+# tap_counts FILE: "passed failed" from TAP "ok"/"not ok" lines; a
+# skipped test counts as neither, and a test that a plan ("1..N")
+# announced but that never reported counts as failed.
+tap_counts() {
+	local ok notok skip planned
+	ok=$(grep -E '^ok [0-9]+' "$1" | grep -cv '# SKIP')
+	skip=$(grep -E '^ok [0-9]+' "$1" | grep -c '# SKIP')
+	notok=$(grep -cE '^not ok [0-9]+' "$1")
+	planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }')
+	[ "$planned" -gt $((ok + notok + skip)) ] && notok=$((planned - ok - skip))
+	echo "$ok $notok"
+}
+
+run_kunit() {
+	local line p f
+	"$TOP/scripts/kunit.sh" >"$logs/kunit.log" 2>&1
+	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$logs/kunit.log" | tail -n1)
+	if [ -z "$line" ]; then
+		record "kunit (UML)" 0 1
+		tail -20 "$logs/kunit.log" >&2
+		return
+	fi
+	p=$(sed -nE 's/.*passed: ([0-9]+).*/\1/p' <<<"$line")
+	f=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$line")
+	record "kunit (UML)" "${p:-0}" "${f:-0}"
+}
+
+run_tool_tests() {
+	make -C "$TOP/tools/aggmon" OUTPUT="$BUILD/user/tool" test \
+		>"$logs/tool.log" 2>&1
+	local rc=$? counts
+	counts=$(tap_counts "$logs/tool.log")
+	[ $rc -eq 0 ] || [ "${counts#* }" != 0 ] || counts="${counts% *} 1"
+	record "aggmon tool host tests" $counts
+}
+
+run_selftests() {
+	local counts
+	"$TOP/scripts/qemu-run.sh" test selftests 1500 >"$logs/qemu.log" 2>&1
+	sed -n '/^AGGMON-TEST-BEGIN/,/^AGGMON-TEST-END/p' "$BUILD/qemu-selftests.log" \
+		>"$logs/selftests.tap"
+	counts=$(tap_counts "$logs/selftests.tap")
+	record "kselftests (QEMU, 4 CPUs)" $counts
+	# The run as a whole: finished in time, no kernel splat.
+	if grep -qE 'kernel reported a problem|time limit|did not finish' "$logs/qemu.log"; then
+		record "guest run clean (no splat, in time)" 0 1
+		cat "$logs/qemu.log" >&2
+	else
+		record "guest run clean (no splat, in time)" 1 0
+	fi
+}
+
+run_static() {
+	local counts
+	"$TOP/scripts/static-checks.sh" >"$logs/static.tap" 2>&1
+	counts=$(tap_counts "$logs/static.tap")
+	grep '^not ok' -A12 "$logs/static.tap" >&2
+	record "static checks" $counts
+}
+
+"$TOP/scripts/setup.sh" || { echo "0 passed, 1 failed"; exit 1; }
+if ! "$TOP/scripts/assemble.sh" >"$logs/assemble.log" 2>&1; then
+	cat "$logs/assemble.log" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+run_kunit
+if "$TOP/scripts/build-user.sh" >"$logs/user.log" 2>&1; then
+	record "userland build (-Wall -Wextra -Werror)" 1 0
+	run_tool_tests
+	user_ok=1
+else
+	record "userland build (-Wall -Wextra -Werror)" 0 1
+	cat "$logs/user.log" >&2
+	user_ok=0
+fi
+if "$TOP/scripts/build-kernel.sh" test >"$logs/kernel-test.log" 2>&1; then
+	record "QEMU test kernel build" 1 0
+	if [ $user_ok = 1 ] && "$TOP/scripts/initramfs.sh" test >>"$logs/user.log" 2>&1; then
+		run_selftests
+	else
+		record "kselftests (QEMU, 4 CPUs)" 0 1
+	fi
+	kernel_ok=1
+else
+	record "QEMU test kernel build" 0 1
+	tail -30 "$logs/kernel-test.log" >&2
+	kernel_ok=0
+fi
+if "$TOP/scripts/series.sh" >"$logs/series.log" 2>&1; then
+	record "series export" 1 0
+	[ $kernel_ok = 1 ] && run_static
+else
+	record "series export" 0 1
+	cat "$logs/series.log" >&2
+fi
+
+echo
+printf '%-36s %6s %6s\n' "stage" "passed" "failed"
+printf '%s\n' "${summary[@]}"
+echo
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
