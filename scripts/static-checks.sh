@@ -48,6 +48,54 @@ kernel_doc() {
 		"$SRC"/include/uapi/linux/aggmon.h "$SRC"/samples/aggmon/*.c
 }
 
+# With CONFIG_AGGMON=n, instrumentation compiles to nothing: a function
+# that creates, updates and destroys a gauge is as large as an empty one,
+# and the class's strings are not in the object.
+compiled_out() {
+	local dir=$tmp/off sizes
+	mkdir -p "$dir"
+	cat >"$dir/aggmon_off.c" <<'EOC'
+#undef CONFIG_AGGMON
+#include <linux/aggmon.h>
+#include <linux/module.h>
+
+DEFINE_AGGMON_CLASS(off_class, "off.class_name", "off_units");
+
+struct off_device {
+	struct aggmon_gauge packets;
+};
+
+noinline void aggmon_off_instrumented(struct off_device *dev)
+{
+	/* Compiled out, a gauge takes no room in the driver's structure. */
+	BUILD_BUG_ON(sizeof(struct off_device) != 0);
+	if (aggmon_gauge_init(&dev->packets, &off_class, "off_item"))
+		return;
+	aggmon_gauge_inc(&dev->packets);
+	aggmon_gauge_dec(&dev->packets);
+	aggmon_gauge_add(&dev->packets, 5);
+	aggmon_gauge_set(&dev->packets, aggmon_gauge_read(&dev->packets) + 7);
+	aggmon_gauge_destroy(&dev->packets);
+}
+EXPORT_SYMBOL_GPL(aggmon_off_instrumented);
+
+noinline void aggmon_off_empty(struct off_device *dev)
+{
+}
+EXPORT_SYMBOL_GPL(aggmon_off_empty);
+MODULE_DESCRIPTION("aggmon compiled-out check");
+MODULE_LICENSE("GPL");
+EOC
+	echo 'obj-m := aggmon_off.o' >"$dir/Makefile"
+	make -s -C "$SRC" O="$obj" M="$dir" modules >/dev/null 2>&1 ||
+		{ echo "external module build failed"; return 1; }
+	sizes=$(nm -S "$dir/aggmon_off.o" | awk '$4 ~ /^aggmon_off_(instrumented|empty)$/ { print $4, $2 }')
+	[ "$(awk '{ print $2 }' <<<"$sizes" | sort -u | wc -l)" -eq 1 ] ||
+		echo "function sizes differ: $sizes"
+	! grep -aq -e off.class_name -e off_units -e off_item "$dir/aggmon_off.o" ||
+		echo "class strings left in the object"
+}
+
 checkpatch() {
 	(cd "$SRC" && scripts/checkpatch.pl --strict --quiet --no-signoff "$1") |
 		grep -v '^total:' | grep -v '^$' || true
@@ -57,6 +105,7 @@ check "W=1 build of kernel/aggmon and samples/aggmon" aggmon_objects W=1
 check "sparse (C=2) on kernel/aggmon and samples/aggmon" aggmon_objects C=2
 check "kernel-doc -Wall on the aggmon sources" kernel_doc
 check "UAPI header compiles on its own (C90, C++98)" uapi_standalone
+check "CONFIG_AGGMON=n: instrumentation compiles to nothing" compiled_out
 for p in "$BUILD"/series/0*.patch; do
 	case $p in */0000-cover-letter.patch) continue ;; esac
 	check "checkpatch --strict $(basename "$p")" checkpatch "$p"

@@ -15,6 +15,7 @@
 #define _LINUX_AGGMON_H
 
 #include <linux/err.h>
+#include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 #include <uapi/linux/aggmon.h>
@@ -24,8 +25,8 @@
  * @name: dotted name, segments of [a-z0-9_], for example "net.e100.tx_packets"
  * @unit: unit of the value, for example "packets"; may be NULL
  *
- * Define one with DEFINE_AGGMON_CLASS() and create its items with
- * aggmon_gauge_create().
+ * Define one with DEFINE_AGGMON_CLASS() and set up a gauge per item with
+ * aggmon_gauge_init().
  */
 struct aggmon_class {
 	const char *name;
@@ -44,52 +45,67 @@ struct aggmon_class {
 		.unit = _unit,						\
 	}
 
+struct aggmon_gauge_entry;
+
 #ifdef CONFIG_AGGMON
 
 /**
- * struct aggmon_gauge - one gauge: a class and an item
- * @pcpu: per-CPU share of the value; the value is the sum of all shares
+ * struct aggmon_gauge - a gauge, embedded in the structure it measures
+ * @pcpu: per-CPU shares; the value is the sum of all shares
  * @watched: non-zero while anything watches the updates
+ * @entry: the gauge's registration in the aggmon core
  *
- * This is the part of a gauge that updates touch; the aggmon core embeds
- * it in a larger private structure (kernel/aggmon/gauge.h).
+ * Embed one in the driver's own structure, as a struct percpu_counter
+ * is, and set it up with aggmon_gauge_init(): an update then costs what
+ * an update of the driver's own per-CPU counter would.  The fields are
+ * the core's; use the functions below.
  */
 struct aggmon_gauge {
 	s64 __percpu *pcpu;
 	unsigned int watched;
+	struct aggmon_gauge_entry *entry;
 };
 
-struct aggmon_gauge *aggmon_gauge_create(const struct aggmon_class *class,
-					 const char *item);
+int aggmon_gauge_init(struct aggmon_gauge *gauge,
+		      const struct aggmon_class *class, const char *item);
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge);
 s64 aggmon_gauge_read(const struct aggmon_gauge *gauge);
 void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value);
 u64 aggmon_gauge_id(const struct aggmon_gauge *gauge);
 void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta);
 
+/* Enabled while any gauge in the system is watched. */
+DECLARE_STATIC_KEY_FALSE(aggmon_watching);
+
 /**
  * aggmon_gauge_add() - add @delta to a gauge
  * @gauge: the gauge
  * @delta: the amount, negative to subtract
  *
- * Context: any but NMI.  With nothing watching the gauge this is one
- * per-CPU add and one branch that is predicted not taken.
+ * Context: any but NMI.  While no gauge in the system is watched this is
+ * one per-CPU add and a jump label patched to fall through; while some
+ * gauge is watched, gauges that are not pay one more load and a branch
+ * predicted not taken.
  */
 static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
 {
 	this_cpu_add(*gauge->pcpu, delta);
-	if (unlikely(READ_ONCE(gauge->watched)))
+	if (static_branch_unlikely(&aggmon_watching) &&
+	    unlikely(READ_ONCE(gauge->watched)))
 		__aggmon_gauge_watched(gauge, delta);
 }
 
 #else /* !CONFIG_AGGMON */
 
-struct aggmon_gauge;
+/* Empty: a gauge embedded in a driver's structure takes no room. */
+struct aggmon_gauge {
+};
 
-static inline struct aggmon_gauge *
-aggmon_gauge_create(const struct aggmon_class *class, const char *item)
+static inline int aggmon_gauge_init(struct aggmon_gauge *gauge,
+				    const struct aggmon_class *class,
+				    const char *item)
 {
-	return NULL;
+	return 0;
 }
 
 static inline void aggmon_gauge_destroy(struct aggmon_gauge *gauge) { }

@@ -29,7 +29,7 @@
 #include <linux/percpu_counter.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <linux/sched/clock.h>
+#include <linux/timekeeping.h>
 
 static bool run;
 module_param(run, bool, 0444);
@@ -67,7 +67,7 @@ static struct {
 	atomic64_t __percpu *private;
 	atomic64_t shared ____cacheline_aligned_in_smp;
 	struct percpu_counter pcc;
-	struct aggmon_gauge *gauge;
+	struct aggmon_gauge gauge;
 	/* one run */
 	enum bench_op op;
 	bool go;
@@ -81,7 +81,8 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 {
 	atomic64_t *private = raw_cpu_ptr(bench.private);
 	unsigned int i;
-	u64 start = local_clock();
+	/* Not local_clock(): on UML it ticks in jiffies. */
+	u64 start = ktime_get_ns();
 
 	switch (op) {
 	case OP_THIS_CPU_ADD:
@@ -103,12 +104,12 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 		break;
 	case OP_GAUGE_ADD:
 		for (i = 0; i < n; i++)
-			aggmon_gauge_add(bench.gauge, 1);
+			aggmon_gauge_add(&bench.gauge, 1);
 		break;
 	default:
 		break;
 	}
-	return local_clock() - start;
+	return ktime_get_ns() - start;
 }
 
 static int bench_thread(void *unused)
@@ -249,11 +250,10 @@ static int __init aggmon_bench_init(void)
 	err = percpu_counter_init(&bench.pcc, 0, GFP_KERNEL);
 	if (err)
 		goto out;
-	bench.gauge = aggmon_gauge_create(&bench_class, NULL);
-	err = PTR_ERR_OR_ZERO(bench.gauge);
+	err = aggmon_gauge_init(&bench.gauge, &bench_class, NULL);
 	if (!err) {
 		err = bench_measure();
-		aggmon_gauge_destroy(bench.gauge);
+		aggmon_gauge_destroy(&bench.gauge);
 	}
 	percpu_counter_destroy(&bench.pcc);
 out:

@@ -31,6 +31,7 @@
 
 #include <linux/ctype.h>
 #include <linux/export.h>
+#include <linux/jump_label.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -39,6 +40,12 @@
 
 #include "gauge.h"
 #include "limits.h"
+
+DEFINE_STATIC_KEY_FALSE(aggmon_watching);
+EXPORT_SYMBOL_GPL(aggmon_watching);
+
+/* Where updates of a gauge go while it is not registered. */
+static DEFINE_PER_CPU(s64, aggmon_sink);
 
 static DEFINE_XARRAY_ALLOC1(aggmon_gauges);
 static DEFINE_MUTEX(aggmon_register_mutex);
@@ -131,13 +138,12 @@ aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
 	entry = kzalloc(sizeof(*entry), gfp);
 	if (!entry)
 		return NULL;
-	entry->gauge.pcpu = alloc_percpu_gfp(s64, gfp);
-	if (!entry->gauge.pcpu) {
+	entry->pcpu = alloc_percpu_gfp(s64, gfp);
+	if (!entry->pcpu) {
 		kfree(entry);
 		return NULL;
 	}
-	*per_cpu_ptr(entry->gauge.pcpu, cpumask_first(cpu_possible_mask)) =
-		initial;
+	*per_cpu_ptr(entry->pcpu, cpumask_first(cpu_possible_mask)) = initial;
 	raw_spin_lock_init(&entry->set_lock);
 	entry->kind = kind;
 	strscpy(entry->name, name);
@@ -148,7 +154,7 @@ aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
 
 static void aggmon_gauge_free(struct aggmon_gauge_entry *entry)
 {
-	free_percpu(entry->gauge.pcpu);
+	free_percpu(entry->pcpu);
 	kfree(entry);
 }
 
@@ -159,6 +165,7 @@ static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
 
 /**
  * aggmon_gauge_register() - create a gauge and publish it
+ * @gauge: the updaters' handle to set up, or NULL to use the entry's own
  * @name: dotted class name
  * @item: item name, or NULL for none
  * @unit: unit, or NULL for none
@@ -170,7 +177,8 @@ static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
  * not fit, -EINVAL if it has characters it may not have, -EEXIST if
  * (@name, @item) is taken, -ENOMEM, or -EBUSY when no id is free.
  */
-struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
+struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
+						 const char *name,
 						 const char *item,
 						 const char *unit,
 						 enum aggmon_gauge_kind kind,
@@ -187,6 +195,7 @@ struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
 	entry = aggmon_gauge_alloc(name, item, unit, kind, initial);
 	if (!entry)
 		return ERR_PTR(-ENOMEM);
+	entry->gauge = gauge ?: &entry->user_gauge;
 
 	mutex_lock(&aggmon_register_mutex);
 	rcu_read_lock();
@@ -203,6 +212,9 @@ struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
 		aggmon_gauge_free(entry);
 		return ERR_PTR(err);
 	}
+	/* Readers of the registry use entry->pcpu, so this may come last. */
+	entry->gauge->pcpu = entry->pcpu;
+	entry->gauge->entry = entry;
 	return entry;
 }
 
@@ -282,44 +294,75 @@ unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count)
 }
 
 /**
- * aggmon_gauge_create() - create a gauge of @class for @item
+ * aggmon_gauge_init() - set up @gauge as the gauge of @class for @item
+ * @gauge: the gauge, embedded in the caller's structure
  * @class: the class, usually from DEFINE_AGGMON_CLASS()
  * @item: the instance ("eth0"), or NULL for a class with a single gauge
  *
  * The gauge starts at 0 and is listed by the aggmon() system call until
- * aggmon_gauge_destroy().
+ * aggmon_gauge_destroy().  If this fails, @gauge may still be updated,
+ * read and destroyed: its updates go to a per-CPU sink nobody reads, so
+ * a driver need not fail because its monitoring did.
  *
  * Context: process context, may sleep.
- * Return: the gauge, or an ERR_PTR() as aggmon_gauge_register() says.
+ * Return: 0, or -ENAMETOOLONG if a string does not fit, -EINVAL if it has
+ * characters it may not have, -EEXIST if (@class, @item) is taken,
+ * -ENOMEM, or -EBUSY when no id is free.
  */
-struct aggmon_gauge *aggmon_gauge_create(const struct aggmon_class *class,
-					 const char *item)
+int aggmon_gauge_init(struct aggmon_gauge *gauge,
+		      const struct aggmon_class *class, const char *item)
 {
 	struct aggmon_gauge_entry *entry;
 
-	entry = aggmon_gauge_register(class->name, item, class->unit,
+	gauge->pcpu = &aggmon_sink;
+	gauge->watched = 0;
+	gauge->entry = NULL;
+	entry = aggmon_gauge_register(gauge, class->name, item, class->unit,
 				      AGGMON_GAUGE_KERNEL, 0);
-	if (IS_ERR(entry))
-		return ERR_CAST(entry);
-	return &entry->gauge;
+	return PTR_ERR_OR_ZERO(entry);
 }
-EXPORT_SYMBOL_GPL(aggmon_gauge_create);
+EXPORT_SYMBOL_GPL(aggmon_gauge_init);
 
 /**
  * aggmon_gauge_destroy() - remove a gauge
- * @gauge: the gauge; NULL and ERR_PTR() values are ignored
+ * @gauge: the gauge; one whose aggmon_gauge_init() failed is ignored
  *
  * The caller must have stopped updating @gauge.  Readers in the aggmon
- * core that still hold it are waited for with RCU before it is freed.
+ * core that still see it are waited for with RCU before its shares are
+ * freed.
  *
  * Context: any context that may take a spinlock.
  */
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge)
 {
-	if (!IS_ERR_OR_NULL(gauge))
-		aggmon_gauge_unregister(aggmon_entry(gauge));
+	if (!gauge->entry)
+		return;
+	aggmon_gauge_unregister(gauge->entry);
+	gauge->entry = NULL;
+	gauge->pcpu = &aggmon_sink;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_destroy);
+
+static s64 aggmon_sum(s64 __percpu *pcpu)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(pcpu, cpu));
+	return sum;
+}
+
+/**
+ * aggmon_entry_read() - the current value of a registered gauge
+ * @entry: the gauge, found under rcu_read_lock()
+ *
+ * Return: the value.
+ */
+s64 aggmon_entry_read(const struct aggmon_gauge_entry *entry)
+{
+	return aggmon_sum(entry->pcpu);
+}
 
 /**
  * aggmon_gauge_read() - the current value of a gauge
@@ -328,16 +371,11 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_destroy);
  * Sums the shares of all possible CPUs: O(nr_cpu_ids).
  *
  * Context: any.
- * Return: the value.
+ * Return: the value; 0 for a gauge whose aggmon_gauge_init() failed.
  */
 s64 aggmon_gauge_read(const struct aggmon_gauge *gauge)
 {
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*per_cpu_ptr(gauge->pcpu, cpu));
-	return sum;
+	return gauge->entry ? aggmon_sum(gauge->pcpu) : 0;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_read);
 
@@ -353,9 +391,11 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_read);
  */
 void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value)
 {
-	struct aggmon_gauge_entry *entry = aggmon_entry(gauge);
+	struct aggmon_gauge_entry *entry = gauge->entry;
 	unsigned long flags;
 
+	if (!entry)
+		return;
 	raw_spin_lock_irqsave(&entry->set_lock, flags);
 	aggmon_gauge_add(gauge, (u64)value - (u64)aggmon_gauge_read(gauge));
 	raw_spin_unlock_irqrestore(&entry->set_lock, flags);
@@ -366,11 +406,11 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_set);
  * aggmon_gauge_id() - the id under which userspace sees a gauge
  * @gauge: the gauge
  *
- * Return: the id, never 0.
+ * Return: the id; 0 for a gauge whose aggmon_gauge_init() failed.
  */
 u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
 {
-	return aggmon_entry(gauge)->id;
+	return gauge->entry ? gauge->entry->id : 0;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_id);
 
@@ -380,7 +420,8 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_id);
  * @delta: what was added
  *
  * Taken only while @gauge->watched is non-zero.  Nothing attaches to
- * gauges yet: statistics and thresholds will be fed from here.
+ * gauges yet, so nothing enables aggmon_watching or sets @watched:
+ * statistics and thresholds will be fed from here.
  */
 void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
 {

@@ -12,18 +12,23 @@
 
 /**
  * struct aggmon_gauge_entry - a registered gauge
- * @gauge: the part updates touch; what the in-kernel API hands out
+ * @pcpu: the per-CPU shares; readers in the core use this, never @gauge
+ * @gauge: the updaters' handle: embedded in a driver's structure for a
+ *	kernel gauge, @user_gauge for a user gauge
+ * @user_gauge: the handle of a user gauge
  * @set_lock: serialises aggmon_gauge_set() against itself
  * @id: stable id, never 0
  * @kind: an &enum aggmon_gauge_kind
  * @owner: for user gauges, the uid charged for it
- * @rcu: frees the entry after readers of the registry are done
+ * @rcu: frees the entry and @pcpu after readers of the registry are done
  * @name: dotted class name
  * @item: item name, empty for a gauge without items
  * @unit: unit, may be empty
  */
 struct aggmon_gauge_entry {
-	struct aggmon_gauge gauge;
+	s64 __percpu *pcpu;
+	struct aggmon_gauge *gauge;
+	struct aggmon_gauge user_gauge;
 	raw_spinlock_t set_lock;
 	u32 id;
 	u32 kind;
@@ -34,22 +39,18 @@ struct aggmon_gauge_entry {
 	char unit[AGGMON_UNIT_LEN];
 };
 
-static inline struct aggmon_gauge_entry *
-aggmon_entry(const struct aggmon_gauge *gauge)
-{
-	return container_of(gauge, struct aggmon_gauge_entry, gauge);
-}
-
 bool aggmon_valid_name(const char *name);
 bool aggmon_valid_item(const char *item);
 bool aggmon_valid_unit(const char *unit);
 int aggmon_check_strings(const char *name, const char *item, const char *unit);
 
-struct aggmon_gauge_entry *aggmon_gauge_register(const char *name,
+struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
+						 const char *name,
 						 const char *item,
 						 const char *unit,
 						 enum aggmon_gauge_kind kind,
 						 s64 initial);
+s64 aggmon_entry_read(const struct aggmon_gauge_entry *entry);
 void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry);
 
 /* Lookups return entries that stay valid until rcu_read_unlock(). */

@@ -121,7 +121,7 @@ static unsigned int aggmon_read_values(const u64 *ids, s64 *values,
 		entry = aggmon_gauge_find(ids[i]);
 		if (!entry)
 			return i + 1;
-		values[i] = aggmon_gauge_read(&entry->gauge);
+		values[i] = aggmon_entry_read(entry);
 	}
 	return 0;
 }

@@ -77,7 +77,7 @@ static void aggmon_user_gauge_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "aggmon-gauge-name:\t%s\n", entry->name);
 	seq_printf(m, "aggmon-gauge-item:\t%s\n", entry->item);
 	seq_printf(m, "aggmon-gauge-value:\t%lld\n",
-		   aggmon_gauge_read(&entry->gauge));
+		   aggmon_entry_read(entry));
 }
 
 static const struct file_operations aggmon_user_gauge_fops = {
@@ -114,8 +114,9 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 	err = aggmon_user_charge(uid);
 	if (err)
 		return ERR_PTR(err);
-	entry = aggmon_gauge_register(attr->name, attr->item, attr->unit,
-				      AGGMON_GAUGE_USER, attr->initial);
+	entry = aggmon_gauge_register(NULL, attr->name, attr->item,
+				      attr->unit, AGGMON_GAUGE_USER,
+				      attr->initial);
 	if (IS_ERR(entry)) {
 		aggmon_user_uncharge(uid);
 		return ERR_CAST(entry);
@@ -155,10 +156,10 @@ int aggmon_user_gauge_update(int fd, u32 op, s64 value)
 
 	switch (op) {
 	case AGGMON_UPDATE_ADD:
-		aggmon_gauge_add(&entry->gauge, value);
+		aggmon_gauge_add(entry->gauge, value);
 		return 0;
 	case AGGMON_UPDATE_SET:
-		aggmon_gauge_set(&entry->gauge, value);
+		aggmon_gauge_set(entry->gauge, value);
 		return 0;
 	default:
 		return -EINVAL;

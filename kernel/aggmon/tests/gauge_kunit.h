@@ -12,8 +12,8 @@ static struct aggmon_gauge_entry *aggmon_test_register(struct kunit *test,
 {
 	struct aggmon_gauge_entry *entry;
 
-	entry = aggmon_gauge_register(name, item, "things", AGGMON_GAUGE_KERNEL,
-				      initial);
+	entry = aggmon_gauge_register(NULL, name, item, "things",
+				      AGGMON_GAUGE_KERNEL, initial);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, entry);
 	return entry;
 }
@@ -53,7 +53,7 @@ static void aggmon_test_arithmetic(struct kunit *test)
 	struct aggmon_gauge *g;
 
 	entry = aggmon_test_register(test, "test.arith", NULL, -7);
-	g = &entry->gauge;
+	g = entry->gauge;
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), -7);
 	aggmon_gauge_add(g, 10);
 	aggmon_gauge_inc(g);
@@ -86,13 +86,13 @@ static void aggmon_test_percpu_shares(struct kunit *test)
 
 	entry = aggmon_test_register(test, "test.shares", NULL, 0);
 	for_each_possible_cpu(cpu) {
-		*per_cpu_ptr(entry->gauge.pcpu, cpu) += 1000 + cpu;
+		*per_cpu_ptr(entry->pcpu, cpu) += 1000 + cpu;
 		expected += 1000 + cpu;
 	}
-	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&entry->gauge), expected);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(entry->gauge), expected);
 	/* A set folds all shares into one value. */
-	aggmon_gauge_set(&entry->gauge, 5);
-	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&entry->gauge), 5);
+	aggmon_gauge_set(entry->gauge, 5);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(entry->gauge), 5);
 	aggmon_gauge_unregister(entry);
 }
 
@@ -135,15 +135,15 @@ static void aggmon_test_register_errors(struct kunit *test)
 	struct aggmon_gauge_entry *a, *again;
 
 	a = aggmon_test_register(test, "test.dup", "x", 0);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register("test.dup", "x", NULL,
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, "test.dup", "x", NULL,
 				AGGMON_GAUGE_KERNEL, 0)), -EEXIST);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register("test..dup", "x", NULL,
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, "test..dup", "x", NULL,
 				AGGMON_GAUGE_KERNEL, 0)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register("test.dup", "x/y", NULL,
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, "test.dup", "x/y", NULL,
 				AGGMON_GAUGE_KERNEL, 0)), -EINVAL);
 	memset(long_name, 'a', AGGMON_NAME_LEN);
 	long_name[AGGMON_NAME_LEN] = '\0';
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(long_name, NULL, NULL,
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, long_name, NULL, NULL,
 				AGGMON_GAUGE_KERNEL, 0)), -ENAMETOOLONG);
 	/* One character less fits. */
 	long_name[AGGMON_NAME_LEN - 1] = '\0';
@@ -203,26 +203,45 @@ static void aggmon_test_list(struct kunit *test)
 static void aggmon_test_kernel_api(struct kunit *test)
 {
 	DEFINE_AGGMON_CLASS(test_class, "test.api", "packets");
-	struct aggmon_gauge *g;
+	DEFINE_AGGMON_CLASS(bad_class, "test..api", NULL);
+	struct aggmon_gauge g, twin;
 
-	g = aggmon_gauge_create(&test_class, "eth0");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, g);
-	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 0);
-	aggmon_gauge_add(g, 41);
-	aggmon_gauge_inc(g);
-	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 42);
-	KUNIT_EXPECT_EQ(test, aggmon_entry(g)->kind, AGGMON_GAUGE_KERNEL);
-	KUNIT_EXPECT_STREQ(test, aggmon_entry(g)->unit, "packets");
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_create(&test_class, "eth0")),
-			-EEXIST);
+	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(&g, &test_class, "eth0"), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 0);
+	aggmon_gauge_add(&g, 41);
+	aggmon_gauge_inc(&g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 42);
+	KUNIT_EXPECT_EQ(test, g.entry->kind, AGGMON_GAUGE_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, g.entry->gauge, &g);
+	KUNIT_EXPECT_STREQ(test, g.entry->unit, "packets");
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(aggmon_gauge_id(g)),
-			    aggmon_entry(g));
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(aggmon_gauge_id(&g)), g.entry);
+	KUNIT_EXPECT_EQ(test, aggmon_entry_read(g.entry), 42);
 	rcu_read_unlock();
-	aggmon_gauge_destroy(g);
-	/* NULL and error pointers from a failed create are ignored. */
-	aggmon_gauge_destroy(NULL);
-	aggmon_gauge_destroy(ERR_PTR(-ENOMEM));
+
+	/*
+	 * A gauge whose init failed stays safe to use: updates go to the
+	 * sink, reads and ids are 0, destroy does nothing.
+	 */
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(&twin, &test_class, "eth0"),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(&twin, &bad_class, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, twin.pcpu, (s64 __percpu *)&aggmon_sink);
+	aggmon_gauge_add(&twin, 5);
+	aggmon_gauge_set(&twin, 9);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&twin), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_id(&twin), 0);
+	aggmon_gauge_destroy(&twin);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 42);
+
+	/* Destroy unregisters; a second destroy is harmless. */
+	aggmon_gauge_destroy(&g);
+	KUNIT_EXPECT_NULL(test, g.entry);
+	aggmon_gauge_destroy(&g);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.api", "eth0"));
+	rcu_read_unlock();
 }
 
 static struct kunit_case aggmon_gauge_test_cases[] = {

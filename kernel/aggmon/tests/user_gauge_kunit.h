@@ -44,8 +44,9 @@ static void aggmon_test_user_create(struct kunit *test)
 	entry = file->private_data;
 	KUNIT_EXPECT_EQ(test, (u64)entry->id, id);
 	KUNIT_EXPECT_EQ(test, entry->kind, AGGMON_GAUGE_USER);
+	KUNIT_EXPECT_PTR_EQ(test, entry->gauge, &entry->user_gauge);
 	KUNIT_EXPECT_TRUE(test, uid_eq(entry->owner, current_uid()));
-	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&entry->gauge), -3);
+	KUNIT_EXPECT_EQ(test, aggmon_entry_read(entry), -3);
 
 	/* Only names under "user." */
 	strscpy(attr.name, "net.kunit");
