@@ -789,4 +789,137 @@ TEST_F_TIMEOUT(threads, add_three_sub_one, 300)
 	run_workers(_metadata, self, 17, 3, -1, false);
 }
 
+/*
+ * Registry churn: two threads create and close user gauges while two
+ * others list, read and describe whatever is listed.  Readers may find a
+ * listed gauge gone (ENOENT) and nothing else; every create succeeds;
+ * afterwards none of the churned gauges is left.  Under KASAN this is
+ * also the test that removal is safe against concurrent readers.
+ */
+#define CHURN_ROUNDS	5000
+
+struct churner {
+	pthread_t thread;
+	pthread_barrier_t *barrier;
+	int *creators_left;
+	int cpu;
+	bool creator;
+	long rounds;
+	long vanished;
+	int err;
+};
+
+static void churn_create(struct churner *c)
+{
+	char name[AGGMON_NAME_LEN];
+	__u64 id;
+	int fd;
+
+	snprintf(name, sizeof(name), "user.kselftest.churn.p%d_%d",
+		 (int)getpid(), c->cpu);
+	for (c->rounds = 0; c->rounds < CHURN_ROUNDS; c->rounds++) {
+		fd = aggmon_create(name, "", "", c->rounds, &id);
+		if (fd < 0) {
+			c->err = errno;
+			break;
+		}
+		close(fd);
+	}
+	__atomic_sub_fetch(c->creators_left, 1, __ATOMIC_RELEASE);
+}
+
+static void churn_read(struct churner *c)
+{
+	struct aggmon_gauge_list_attr list;
+	struct aggmon_gauge_info info;
+	__u64 ids[64];
+	__s64 value;
+	__u32 i;
+
+	while (__atomic_load_n(c->creators_left, __ATOMIC_ACQUIRE) && !c->err) {
+		memset(&list, 0, sizeof(list));
+		list.ids = aggmon_ptr(ids);
+		list.count = 64;
+		do {
+			list.count = 64;
+			if (sys_aggmon(AGGMON_GAUGE_LIST, &list, sizeof(list))) {
+				c->err = errno;
+				return;
+			}
+			for (i = 0; i < list.count; i++) {
+				if (aggmon_read1(ids[i], &value) ||
+				    aggmon_info(ids[i], &info)) {
+					if (errno != ENOENT) {
+						c->err = errno;
+						return;
+					}
+					c->vanished++;
+				}
+			}
+		} while (list.count);
+		c->rounds++;
+	}
+}
+
+static void *churn_fn(void *arg)
+{
+	struct churner *c = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	c->err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	pthread_barrier_wait(c->barrier);
+	if (c->creator)
+		churn_create(c);
+	else if (!c->err)
+		churn_read(c);
+	return NULL;
+}
+
+FIXTURE(registry) {};
+FIXTURE_SETUP(registry) {}
+FIXTURE_TEARDOWN(registry) {}
+
+TEST_F_TIMEOUT(registry, churn, 300)
+{
+	struct churner c[4];
+	pthread_barrier_t barrier;
+	char name[AGGMON_NAME_LEN];
+	int creators_left = 2, i;
+	__u64 id;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 4)
+		SKIP(return, "needs 4 online CPUs");
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, 4));
+	for (i = 0; i < 4; i++) {
+		c[i] = (struct churner){
+			.barrier = &barrier,
+			.creators_left = &creators_left,
+			.cpu = i,
+			.creator = i < 2,
+		};
+		ASSERT_EQ(0, pthread_create(&c[i].thread, NULL, churn_fn, &c[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(c[i].thread, NULL));
+		EXPECT_EQ(0, c[i].err) {
+			TH_LOG("thread %d: %s", i, strerror(c[i].err));
+		}
+	}
+	pthread_barrier_destroy(&barrier);
+	EXPECT_EQ(CHURN_ROUNDS, c[0].rounds);
+	EXPECT_EQ(CHURN_ROUNDS, c[1].rounds);
+	/* The readers did look while the creators churned. */
+	EXPECT_LT(0, c[2].rounds + c[3].rounds);
+	TH_LOG("reader passes %ld, listed gauges gone before read %ld",
+	       c[2].rounds + c[3].rounds, c[2].vanished + c[3].vanished);
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "user.kselftest.churn.p%d_%d",
+			 (int)getpid(), i);
+		EXPECT_EQ(-1, aggmon_find(name, "", &id));
+		EXPECT_EQ(ENOENT, errno);
+	}
+}
+
 TEST_HARNESS_MAIN
