@@ -35,10 +35,9 @@ if [ $qrc -eq 124 ]; then
 	log "time limit of ${limit}s reached"
 	exit 1
 fi
-splat='^\[ *[0-9.]+\] (BUG|WARNING|Oops|Kernel panic|UBSAN|INFO: (possible|trying|inconsistent|suspicious)|=+$)|KASAN|DEBUG_LOCKS_WARN_ON|lockdep'
-if grep -Eq "$splat" "$logf"; then
+if grep -Eq "$SPLAT_RE" "$logf"; then
 	log "kernel reported a problem:"
-	grep -E -A3 "$splat" "$logf" | head -40 >&2
+	grep -E -A3 "$SPLAT_RE" "$logf" | head -40 >&2
 	exit 1
 fi
 rc=$(sed -n 's/^AGGMON-JOB-END rc=\([0-9]*\).*/\1/p' "$logf" | tail -n1)

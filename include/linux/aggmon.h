@@ -83,8 +83,8 @@ DECLARE_STATIC_KEY_FALSE(aggmon_watching);
  * @delta: the amount, negative to subtract
  *
  * Context: any but NMI.  While no gauge in the system is watched this is
- * one per-CPU add and a jump label patched to fall through; while some
- * gauge is watched, gauges that are not pay one more load and a branch
+ * one per-CPU add and a jump label patched to a no-op; while some gauge
+ * is watched, gauges that are not pay one more load and a branch
  * predicted not taken.
  */
 static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)

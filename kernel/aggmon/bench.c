@@ -116,7 +116,10 @@ static int bench_thread(void *unused)
 {
 	u64 ns;
 
-	/* Start together: spin until every thread has been woken. */
+	/*
+	 * Start together: spin until every thread has been woken.  Pairs
+	 * with the release in bench_run(), so bench.op is the new one.
+	 */
 	while (!smp_load_acquire(&bench.go))
 		cond_resched();
 	ns = bench_loop(bench.op, iterations);
@@ -148,6 +151,7 @@ static u64 bench_run(enum bench_op op, const struct cpumask *cpus)
 		}
 		nr++;
 	}
+	/* Pairs with the acquire in bench_thread(): the run is set up. */
 	smp_store_release(&bench.go, true);
 	wait_for_completion(&bench.done);
 	if (!nr)
@@ -169,10 +173,6 @@ static u64 median(u64 *v, unsigned int n)
 	return v[n / 2];
 }
 
-/* ps -> "ns.hh" */
-#define PS_FMT "%5llu.%02llu"
-#define PS_ARG(ps) (ps) / 1000, ((ps) % 1000) / 10
-
 static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 {
 	u64 gauge, base;
@@ -182,10 +182,15 @@ static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 		iterations, samples, cpus);
 	pr_info("aggmon_bench: %-26s %10s %10s\n", "operation", "1 CPU",
 		"all CPUs");
-	for (op = 0; op < NR_OPS; op++)
-		pr_info("aggmon_bench: %-26s " PS_FMT "    " PS_FMT "\n",
-			bench_op_names[op], PS_ARG(result[op][MODE_ONE_CPU]),
-			PS_ARG(result[op][MODE_ALL_CPUS]));
+	for (op = 0; op < NR_OPS; op++) {
+		u64 one = result[op][MODE_ONE_CPU];
+		u64 all = result[op][MODE_ALL_CPUS];
+
+		/* ps to ns with two decimals */
+		pr_info("aggmon_bench: %-26s %5llu.%02llu    %5llu.%02llu\n",
+			bench_op_names[op], one / 1000, one % 1000 / 10,
+			all / 1000, all % 1000 / 10);
+	}
 	for (mode = 0; mode < NR_MODES; mode++) {
 		gauge = result[OP_GAUGE_ADD][mode];
 		base = max(result[OP_THIS_CPU_ADD][mode], 1ULL);

@@ -20,6 +20,12 @@
  * Shares are s64 and sums wrap modulo 2^64, so a gauge that wraps reads
  * back exactly what a plain s64 would have held.
  *
+ * A gauge is embedded in the structure it measures, as a percpu_counter
+ * is, so an update loads the per-CPU pointer from memory the caller is
+ * already touching.  The registry keeps its own copy of that pointer and
+ * never reads the caller's structure, which may be freed as soon as
+ * aggmon_gauge_destroy() returns.
+ *
  * Registry: gauges live in an allocating xarray indexed by id.  Ids are
  * handed out cyclically from 1 so a stale id does not name a new gauge
  * soon after the old one is gone.  Readers (the syscall) look gauges up
@@ -41,7 +47,7 @@
 #include "gauge.h"
 #include "limits.h"
 
-DEFINE_STATIC_KEY_FALSE(aggmon_watching);
+struct static_key_false aggmon_watching = STATIC_KEY_FALSE_INIT;
 EXPORT_SYMBOL_GPL(aggmon_watching);
 
 /* Where updates of a gauge go while it is not registered. */

@@ -12,7 +12,7 @@
 
 /* Default and bounds of kernel.aggmon_max_user_gauges (per uid). */
 #define AGGMON_USER_GAUGES_DEFAULT	1024
-#define AGGMON_USER_GAUGES_LIMIT	(1 << 20)
+#define AGGMON_USER_GAUGES_LIMIT	1048576
 
 /* Default of kernel.aggmon_paranoid (see perm.c). */
 #define AGGMON_PARANOID_DEFAULT		2

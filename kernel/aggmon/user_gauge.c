@@ -146,8 +146,8 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 int aggmon_user_gauge_update(int fd, u32 op, s64 value)
 {
 	struct aggmon_gauge_entry *entry;
-	CLASS(fd, f)(fd);
 
+	CLASS(fd, f)(fd);
 	if (fd_empty(f))
 		return -EBADF;
 	if (fd_file(f)->f_op != &aggmon_user_gauge_fops)

@@ -16,18 +16,18 @@ struct json_writer {
 	bool		named;	/* a member name waits for its value */
 };
 
-json_writer_t *jsonw_new(FILE *out)
+struct json_writer *jsonw_new(FILE *out)
 {
-	json_writer_t *self = calloc(1, sizeof(*self));
+	struct json_writer *self = calloc(1, sizeof(*self));
 
 	if (self)
 		self->out = out;
 	return self;
 }
 
-void jsonw_destroy(json_writer_t **self_p)
+void jsonw_destroy(struct json_writer **self_p)
 {
-	json_writer_t *self = *self_p;
+	struct json_writer *self = *self_p;
 
 	assert(self->depth == 0);
 	fflush(self->out);
@@ -35,13 +35,13 @@ void jsonw_destroy(json_writer_t **self_p)
 	*self_p = NULL;
 }
 
-void jsonw_pretty(json_writer_t *self, bool on)
+void jsonw_pretty(struct json_writer *self, bool on)
 {
 	self->pretty = on;
 }
 
 /* In pretty mode, start a new line indented to the current depth. */
-static void jsonw_eol(json_writer_t *self)
+static void jsonw_eol(struct json_writer *self)
 {
 	unsigned int i;
 
@@ -53,7 +53,7 @@ static void jsonw_eol(json_writer_t *self)
 }
 
 /* Separate a value (or a member) from the one before it. */
-static void jsonw_begin_value(json_writer_t *self)
+static void jsonw_begin_value(struct json_writer *self)
 {
 	if (self->named) {
 		self->named = false;
@@ -67,13 +67,13 @@ static void jsonw_begin_value(json_writer_t *self)
 	jsonw_eol(self);
 }
 
-static void jsonw_end_value(json_writer_t *self)
+static void jsonw_end_value(struct json_writer *self)
 {
 	if (!self->depth)
 		putc('\n', self->out);
 }
 
-static void jsonw_puts(json_writer_t *self, const char *str)
+static void jsonw_puts(struct json_writer *self, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
@@ -111,7 +111,7 @@ static void jsonw_puts(json_writer_t *self, const char *str)
 	putc('"', self->out);
 }
 
-void jsonw_name(json_writer_t *self, const char *name)
+void jsonw_name(struct json_writer *self, const char *name)
 {
 	assert(self->depth > 0 && !self->named);
 	jsonw_begin_value(self);
@@ -120,67 +120,67 @@ void jsonw_name(json_writer_t *self, const char *name)
 	self->named = true;
 }
 
-void jsonw_string(json_writer_t *self, const char *val)
+void jsonw_string(struct json_writer *self, const char *val)
 {
 	jsonw_begin_value(self);
 	jsonw_puts(self, val);
 	jsonw_end_value(self);
 }
 
-void jsonw_s64(json_writer_t *self, int64_t val)
+void jsonw_s64(struct json_writer *self, int64_t val)
 {
 	jsonw_begin_value(self);
 	fprintf(self->out, "%" PRId64, val);
 	jsonw_end_value(self);
 }
 
-void jsonw_u64(json_writer_t *self, uint64_t val)
+void jsonw_u64(struct json_writer *self, uint64_t val)
 {
 	jsonw_begin_value(self);
 	fprintf(self->out, "%" PRIu64, val);
 	jsonw_end_value(self);
 }
 
-void jsonw_bool(json_writer_t *self, bool val)
+void jsonw_bool(struct json_writer *self, bool val)
 {
 	jsonw_begin_value(self);
 	fputs(val ? "true" : "false", self->out);
 	jsonw_end_value(self);
 }
 
-void jsonw_null(json_writer_t *self)
+void jsonw_null(struct json_writer *self)
 {
 	jsonw_begin_value(self);
 	fputs("null", self->out);
 	jsonw_end_value(self);
 }
 
-void jsonw_string_field(json_writer_t *self, const char *name,
+void jsonw_string_field(struct json_writer *self, const char *name,
 			const char *val)
 {
 	jsonw_name(self, name);
 	jsonw_string(self, val);
 }
 
-void jsonw_s64_field(json_writer_t *self, const char *name, int64_t val)
+void jsonw_s64_field(struct json_writer *self, const char *name, int64_t val)
 {
 	jsonw_name(self, name);
 	jsonw_s64(self, val);
 }
 
-void jsonw_u64_field(json_writer_t *self, const char *name, uint64_t val)
+void jsonw_u64_field(struct json_writer *self, const char *name, uint64_t val)
 {
 	jsonw_name(self, name);
 	jsonw_u64(self, val);
 }
 
-void jsonw_bool_field(json_writer_t *self, const char *name, bool val)
+void jsonw_bool_field(struct json_writer *self, const char *name, bool val)
 {
 	jsonw_name(self, name);
 	jsonw_bool(self, val);
 }
 
-static void jsonw_open(json_writer_t *self, int c)
+static void jsonw_open(struct json_writer *self, int c)
 {
 	jsonw_begin_value(self);
 	putc(c, self->out);
@@ -188,7 +188,7 @@ static void jsonw_open(json_writer_t *self, int c)
 	self->first = true;
 }
 
-static void jsonw_close(json_writer_t *self, int c)
+static void jsonw_close(struct json_writer *self, int c)
 {
 	assert(self->depth > 0 && !self->named);
 	self->depth--;
@@ -199,22 +199,22 @@ static void jsonw_close(json_writer_t *self, int c)
 	jsonw_end_value(self);
 }
 
-void jsonw_start_object(json_writer_t *self)
+void jsonw_start_object(struct json_writer *self)
 {
 	jsonw_open(self, '{');
 }
 
-void jsonw_end_object(json_writer_t *self)
+void jsonw_end_object(struct json_writer *self)
 {
 	jsonw_close(self, '}');
 }
 
-void jsonw_start_array(json_writer_t *self)
+void jsonw_start_array(struct json_writer *self)
 {
 	jsonw_open(self, '[');
 }
 
-void jsonw_end_array(json_writer_t *self)
+void jsonw_end_array(struct json_writer *self)
 {
 	jsonw_close(self, ']');
 }

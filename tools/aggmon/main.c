@@ -14,7 +14,7 @@
 #include "main.h"
 
 bool json_output;
-json_writer_t *json_wtr;
+struct json_writer *json_wtr;
 
 static bool pretty_output;
 static bool help_requested;
@@ -150,14 +150,18 @@ static int take_late_options(int argc, char **argv)
 				argv[n++] = argv[i++];
 			break;
 		}
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
 			json_output = true;
-		else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
-			json_output = pretty_output = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+		} else if (!strcmp(argv[i], "-p") ||
+			   !strcmp(argv[i], "--pretty")) {
+			json_output = true;
+			pretty_output = true;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
 			help_requested = true;
-		else
+		} else {
 			argv[n++] = argv[i];
+		}
 	}
 	argv[n] = NULL;
 	return n;
@@ -182,7 +186,8 @@ int main(int argc, char **argv)
 			json_output = true;
 			break;
 		case 'p':
-			json_output = pretty_output = true;
+			json_output = true;
+			pretty_output = true;
 			break;
 		case 'h':
 			return do_help(0, NULL);

@@ -19,7 +19,7 @@ struct cmd {
 };
 
 extern bool json_output;
-extern json_writer_t *json_wtr;
+extern struct json_writer *json_wtr;
 
 /*
  * Run the command of @cmds that argv[0] names (or a prefix of it), with

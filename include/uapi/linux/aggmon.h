@@ -60,6 +60,7 @@ struct aggmon_gauge_list_attr {
 	__u32 flags;
 	__aligned_u64 cursor;
 };
+
 #define AGGMON_GAUGE_LIST_SIZE_VER0	24
 
 /**
@@ -93,6 +94,7 @@ struct aggmon_gauge_info {
 	char item[AGGMON_ITEM_LEN];
 	char unit[AGGMON_UNIT_LEN];
 };
+
 #define AGGMON_GAUGE_INFO_SIZE_VER0	128
 
 /**
@@ -112,6 +114,7 @@ struct aggmon_gauge_read_attr {
 	__u32 count;
 	__u32 flags;
 };
+
 #define AGGMON_GAUGE_READ_SIZE_VER0	24
 
 /**
@@ -138,6 +141,7 @@ struct aggmon_gauge_create_attr {
 	__u32 __reserved;
 	__aligned_u64 id;
 };
+
 #define AGGMON_GAUGE_CREATE_SIZE_VER0	136
 
 /**
@@ -166,6 +170,7 @@ struct aggmon_gauge_update_attr {
 	__u32 flags;
 	__u32 __reserved;
 };
+
 #define AGGMON_GAUGE_UPDATE_SIZE_VER0	24
 
 #endif /* _UAPI_LINUX_AGGMON_H */

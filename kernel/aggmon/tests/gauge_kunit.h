@@ -18,6 +18,20 @@ static struct aggmon_gauge_entry *aggmon_test_register(struct kunit *test,
 	return entry;
 }
 
+/* Register a gauge that must not register; return the error. */
+static long aggmon_test_register_err(const char *name, const char *item)
+{
+	struct aggmon_gauge_entry *entry;
+
+	entry = aggmon_gauge_register(NULL, name, item, NULL,
+				      AGGMON_GAUGE_KERNEL, 0);
+	if (!IS_ERR(entry)) {
+		aggmon_gauge_unregister(entry);
+		return 0;
+	}
+	return PTR_ERR(entry);
+}
+
 static void aggmon_test_names(struct kunit *test)
 {
 	KUNIT_EXPECT_TRUE(test, aggmon_valid_name("net"));
@@ -135,16 +149,13 @@ static void aggmon_test_register_errors(struct kunit *test)
 	struct aggmon_gauge_entry *a, *again;
 
 	a = aggmon_test_register(test, "test.dup", "x", 0);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, "test.dup", "x", NULL,
-				AGGMON_GAUGE_KERNEL, 0)), -EEXIST);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, "test..dup", "x", NULL,
-				AGGMON_GAUGE_KERNEL, 0)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, "test.dup", "x/y", NULL,
-				AGGMON_GAUGE_KERNEL, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("test.dup", "x"), -EEXIST);
+	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("test..dup", "x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("test.dup", "x/y"), -EINVAL);
 	memset(long_name, 'a', AGGMON_NAME_LEN);
 	long_name[AGGMON_NAME_LEN] = '\0';
-	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_gauge_register(NULL, long_name, NULL, NULL,
-				AGGMON_GAUGE_KERNEL, 0)), -ENAMETOOLONG);
+	KUNIT_EXPECT_EQ(test, aggmon_test_register_err(long_name, NULL),
+			-ENAMETOOLONG);
 	/* One character less fits. */
 	long_name[AGGMON_NAME_LEN - 1] = '\0';
 	again = aggmon_test_register(test, long_name, NULL, 0);
@@ -259,4 +270,5 @@ static struct kunit_suite aggmon_gauge_test_suite = {
 	.name = "aggmon_gauge",
 	.test_cases = aggmon_gauge_test_cases,
 };
+
 kunit_test_suite(aggmon_gauge_test_suite);

@@ -73,4 +73,5 @@ static struct kunit_suite aggmon_user_gauge_test_suite = {
 	.name = "aggmon_user_gauge",
 	.test_cases = aggmon_user_gauge_test_cases,
 };
+
 kunit_test_suite(aggmon_user_gauge_test_suite);

@@ -11,6 +11,10 @@
 #include <sys/syscall.h>
 
 #include "libaggmon.h"
+#ifdef AGGMON_FAKE
+/* tests/fake_kernel.c: an in-memory aggmon() for tests without a kernel. */
+#include "tests/fake_kernel.h"
+#endif
 
 #if !defined(__NR_aggmon) && defined(__x86_64__) && !defined(__ILP32__)
 #define __NR_aggmon 463
@@ -31,11 +35,6 @@ static __u64 ptr_to_u64(const void *ptr)
 {
 	return (__u64)(uintptr_t)ptr;
 }
-
-#ifdef AGGMON_FAKE
-/* tests/fake_kernel.c: an in-memory aggmon() for tests without a kernel. */
-long fake_aggmon(unsigned int cmd, void *attr, unsigned int size);
-#endif
 
 /* The system call itself: -1 and errno on failure. */
 static long raw_aggmon(unsigned int cmd, void *attr, unsigned int size)

@@ -14,10 +14,9 @@
 #include <string.h>
 
 #include "libaggmon.h"
+#include "fake_kernel.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-long fake_aggmon(unsigned int cmd, void *attr, unsigned int size);
 
 struct fake_gauge {
 	__u64 id;

@@ -122,8 +122,16 @@ cat >"$tmp/doc.json" <<'JSON'
 }
 JSON
 
-cat >"$tmp/compact" <<'JSON'
-{"name":"aggmon","escapes":"q\" b\\ s/ n\n t\t r\r b\b f\f c\u0001\u001f d\u007f é","":"empty name","key \"quoted\"":"","s64_min":-9223372036854775808,"s64_max":9223372036854775807,"u64_max":18446744073709551615,"zero":0,"yes":true,"no":false,"null":null,"empty_object":{},"empty_array":[],"nested":{"list":[-1,"two",{"three":[3]},[],[[]]],"deep":{"a":{"b":1}}}}
+# One line: the here-document without its line breaks, and a newline.
+{ tr -d '\n' <<'JSON'; echo; } >"$tmp/compact"
+{"name":"aggmon",
+"escapes":"q\" b\\ s/ n\n t\t r\r b\b f\f c\u0001\u001f d\u007f é",
+"":"empty name","key \"quoted\"":"",
+"s64_min":-9223372036854775808,"s64_max":9223372036854775807,
+"u64_max":18446744073709551615,
+"zero":0,"yes":true,"no":false,"null":null,
+"empty_object":{},"empty_array":[],
+"nested":{"list":[-1,"two",{"three":[3]},[],[[]]],"deep":{"a":{"b":1}}}}
 JSON
 
 cat >"$tmp/pretty" <<'JSON'
@@ -195,19 +203,25 @@ expect 2 "needs a GAUGE" "aggmon gauge show without GAUGE exits 2" "$aggmon" gau
 expect 2 "takes one GAUGE" "aggmon gauge show 1 2 exits 2" "$aggmon" gauge show 1 2
 expect 2 "takes no arguments" "aggmon gauge list x exits 2" "$aggmon" gauge list x
 expect 2 "invalid gauge id '0'" "aggmon gauge show 0 exits 2" "$aggmon" gauge show 0
-expect 2 "invalid --count '0'" "aggmon gauge read --count 0 exits 2" "$aggmon" gauge read 1 --count 0
-expect 2 "invalid --interval 'x'" "aggmon gauge read --interval x exits 2" "$aggmon" gauge read --interval x 1
-expect 2 "--interval needs a value" "aggmon gauge read 1 --interval exits 2" "$aggmon" gauge read 1 --interval
+expect 2 "invalid --count '0'" "aggmon gauge read --count 0 exits 2" \
+	"$aggmon" gauge read 1 --count 0
+expect 2 "invalid --interval 'x'" "aggmon gauge read --interval x exits 2" \
+	"$aggmon" gauge read --interval x 1
+expect 2 "--interval needs a value" "aggmon gauge read 1 --interval exits 2" \
+	"$aggmon" gauge read 1 --interval
 
 nosys="this kernel has no aggmon system call (CONFIG_AGGMON=n?)"
 for bin in "$aggmon" "$static"; do
 	run "$bin" gauge list
 	if [ "$rc" -eq 0 ]; then
 		n=$((n + 1))
-		echo "ok $n - $(basename "$bin") gauge list without aggmon # SKIP this kernel has aggmon"
+		echo "ok $n - $(basename "$bin") gauge list without aggmon" \
+		     "# SKIP this kernel has aggmon"
 		continue
 	fi
-	expect 1 "$nosys" "$(basename "$bin") gauge list exits 1 without the system call" "$bin" gauge list
+	expect 1 "$nosys" \
+		"$(basename "$bin") gauge list exits 1 without the system call" \
+		"$bin" gauge list
 done
 expect 1 "$nosys" "aggmon -j gauge read 1 exits 1 without the system call" "$aggmon" -j gauge read 1
 
@@ -223,11 +237,16 @@ cat >"$tmp/list" <<'EOF'
 EOF
 cat >"$tmp/list.json" <<'EOF'
 [
- {"id": 1, "name": "net.e100.tx_packets", "item": "eth0", "unit": "packets", "kind": "kernel", "value": 12345},
- {"id": 2, "name": "net.e100.tx_packets", "item": "eth1", "unit": "packets", "kind": "kernel", "value": 0},
- {"id": 5, "name": "mm.free_pages", "item": "", "unit": "pages", "kind": "kernel", "value": 4096},
- {"id": 7, "name": "user.test.temp", "item": "probe:1", "unit": "m\"C\\", "kind": "user", "value": -273150},
- {"id": 1000, "name": "sched.reads", "item": "", "unit": "", "kind": "kernel", "value": 1}
+ {"id": 1, "name": "net.e100.tx_packets", "item": "eth0", "unit": "packets",
+  "kind": "kernel", "value": 12345},
+ {"id": 2, "name": "net.e100.tx_packets", "item": "eth1", "unit": "packets",
+  "kind": "kernel", "value": 0},
+ {"id": 5, "name": "mm.free_pages", "item": "", "unit": "pages",
+  "kind": "kernel", "value": 4096},
+ {"id": 7, "name": "user.test.temp", "item": "probe:1", "unit": "m\"C\\",
+  "kind": "user", "value": -273150},
+ {"id": 1000, "name": "sched.reads", "item": "", "unit": "",
+  "kind": "kernel", "value": 1}
 ]
 EOF
 cat >"$tmp/show" <<'EOF'
@@ -251,12 +270,16 @@ run "$fake" gauge show 5
 same "$tmp/show" "fake: gauge show ID"
 run "$fake" gauge show mm.free_pages
 same "$tmp/show" "fake: gauge show NAME"
-printf '%s\n' '{"id": 7, "name": "user.test.temp", "item": "probe:1", "unit": "m\"C\\", "kind": "user", "value": -273150}' >"$tmp/show.json"
+cat >"$tmp/show.json" <<'EOF'
+{"id": 7, "name": "user.test.temp", "item": "probe:1", "unit": "m\"C\\",
+ "kind": "user", "value": -273150}
+EOF
 run "$fake" -j gauge show user.test.temp:probe:1
 json_same "$tmp/show.json" "fake: -j gauge show NAME:ITEM (an item with a colon)"
 expect 1 "no such gauge: 99" "fake: gauge show of an unknown id exits 1" "$fake" gauge show 99
 expect 1 "name one of: net.e100.tx_packets:eth0 net.e100.tx_packets:eth1" \
-	"fake: gauge show NAME of a gauge with items lists them" "$fake" gauge show net.e100.tx_packets
+	"fake: gauge show NAME of a gauge with items lists them" \
+	"$fake" gauge show net.e100.tx_packets
 long=$(printf 'x%.0s' {1..80})
 expect 1 "no such gauge: $long" "fake: a name too long is no such gauge" "$fake" gauge show "$long"
 

@@ -12,7 +12,7 @@
 
 #include "json_writer.h"
 
-static void write_doc(json_writer_t *w)
+static void write_doc(struct json_writer *w)
 {
 	jsonw_start_object(w);
 	jsonw_string_field(w, "name", "aggmon");
@@ -66,7 +66,7 @@ static void write_doc(json_writer_t *w)
 
 int main(int argc, char **argv)
 {
-	json_writer_t *w = jsonw_new(stdout);
+	struct json_writer *w = jsonw_new(stdout);
 	int i;
 
 	if (!w || argc != 2)
