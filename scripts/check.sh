@@ -15,7 +15,7 @@ summary=()
 
 # record STAGE PASSED FAILED
 record() {
-	summary+=("$(printf '%-36s %6d %6d' "$1" "$2" "$3")")
+	summary+=("$(printf '%-40s %6d %6d' "$1" "$2" "$3")")
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
 	log "$1: $2 passed, $3 failed"
@@ -120,7 +120,7 @@ else
 fi
 
 echo
-printf '%-36s %6s %6s\n' "stage" "passed" "failed"
+printf '%-40s %6s %6s\n' "stage" "passed" "failed"
 printf '%s\n' "${summary[@]}"
 echo
 echo "$total_pass passed, $total_fail failed"
