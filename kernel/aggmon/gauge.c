@@ -14,8 +14,9 @@
  *
  * Setting a gauge is an add of the difference between the new value and
  * the current one, serialised against other sets by a per-gauge raw
- * spinlock.  A set racing with adds on other CPUs is linearised as if
- * each of those adds came entirely before or entirely after it.
+ * spinlock.  A set is exact when no add runs on another CPU meanwhile;
+ * an add that races with it may end up counted or not, each such add on
+ * its own, so a level gauge should be only set, by one writer at a time.
  *
  * Shares are s64 and sums wrap modulo 2^64, so a gauge that wraps reads
  * back exactly what a plain s64 would have held.
@@ -180,7 +181,8 @@ static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
  *
  * Context: process context, may sleep.
  * Return: the new entry, or an ERR_PTR(): -ENAMETOOLONG if a string does
- * not fit, -EINVAL if it has characters it may not have, -EEXIST if
+ * not fit, -EINVAL if it has characters it may not have or if @name is
+ * under "user." for a kernel gauge or outside it for a user one, -EEXIST if
  * (@name, @item) is taken, -ENOMEM, or -EBUSY when no id is free.
  */
 struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
@@ -191,6 +193,7 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 						 s64 initial)
 {
 	struct aggmon_gauge_entry *entry;
+	bool user_name, user_kind;
 	int err;
 
 	item = item ?: "";
@@ -198,6 +201,11 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 	err = aggmon_check_strings(name, item, unit);
 	if (err)
 		return ERR_PTR(err);
+	/* "user." belongs to user gauges, so a name there says who made it. */
+	user_name = str_has_prefix(name, AGGMON_USER_PREFIX);
+	user_kind = kind == AGGMON_GAUGE_USER;
+	if (user_name != user_kind)
+		return ERR_PTR(-EINVAL);
 	entry = aggmon_gauge_alloc(name, item, unit, kind, initial);
 	if (!entry)
 		return ERR_PTR(-ENOMEM);
@@ -231,10 +239,12 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
  * Readers that found the gauge under rcu_read_lock() may still use it
  * until they unlock; it is freed after that.
  *
- * Context: any context that may take a spinlock.
+ * Context: process context: the registry's lock is taken with interrupts
+ * enabled.
  */
 void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry)
 {
+	might_sleep();
 	xa_erase(&aggmon_gauges, entry->id);
 	call_rcu(&entry->rcu, aggmon_gauge_free_rcu);
 }
@@ -337,7 +347,7 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_init);
  * core that still see it are waited for with RCU before its shares are
  * freed.
  *
- * Context: any context that may take a spinlock.
+ * Context: process context, as aggmon_gauge_init().
  */
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge)
 {

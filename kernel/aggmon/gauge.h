@@ -10,6 +10,9 @@
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
 
+/* The namespace of user gauges, and of nothing else. */
+#define AGGMON_USER_PREFIX "user."
+
 /**
  * struct aggmon_gauge_entry - a registered gauge
  * @pcpu: the per-CPU shares; readers in the core use this, never @gauge

@@ -10,6 +10,7 @@
 
 #include <linux/file.h>
 #include <linux/fcntl.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
@@ -75,6 +76,8 @@ static void aggmon_fill_info(struct aggmon_gauge_info *info,
 {
 	info->id = entry->id;
 	info->kind = entry->kind;
+	info->owner_uid = entry->kind == AGGMON_GAUGE_USER ?
+		from_kuid_munged(current_user_ns(), entry->owner) : 0;
 	strscpy_pad(info->name, entry->name);
 	strscpy_pad(info->item, entry->item);
 	strscpy_pad(info->unit, entry->unit);
@@ -109,19 +112,26 @@ static int aggmon_gauge_info_cmd(void __user *uattr, unsigned int usize)
 	return aggmon_copy_attr_out(uattr, &info, sizeof(info), usize);
 }
 
-/* Read @count gauges; on an unknown id return its index + 1, else 0. */
+/*
+ * Read @count gauges; on an unknown id return its index + 1, else 0.
+ * Each read walks every possible CPU, so take RCU per gauge and let the
+ * scheduler in between.
+ */
 static unsigned int aggmon_read_values(const u64 *ids, s64 *values,
 				       unsigned int count)
 {
 	struct aggmon_gauge_entry *entry;
 	unsigned int i;
 
-	guard(rcu)();
 	for (i = 0; i < count; i++) {
-		entry = aggmon_gauge_find(ids[i]);
+		scoped_guard(rcu) {
+			entry = aggmon_gauge_find(ids[i]);
+			if (entry)
+				values[i] = aggmon_entry_read(entry);
+		}
 		if (!entry)
 			return i + 1;
-		values[i] = aggmon_entry_read(entry);
+		cond_resched();
 	}
 	return 0;
 }
@@ -175,7 +185,8 @@ static int aggmon_gauge_create_cmd(void __user *uattr, unsigned int usize)
 			       AGGMON_GAUGE_CREATE_SIZE_VER0);
 	if (err)
 		return err;
-	if (attr.flags || attr.__reserved)
+	/* id is an output: zero on input keeps it free to mean more later. */
+	if (attr.flags || attr.__reserved || attr.id)
 		return -EINVAL;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);

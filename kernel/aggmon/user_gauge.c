@@ -22,8 +22,6 @@
 #include "perm.h"
 #include "user_gauge.h"
 
-#define AGGMON_USER_PREFIX "user."
-
 static DEFINE_XARRAY(aggmon_user_counts);
 static DEFINE_MUTEX(aggmon_user_counts_mutex);
 
@@ -107,8 +105,7 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 	err = aggmon_check_strings(attr->name, attr->item, attr->unit);
 	if (err)
 		return ERR_PTR(err);
-	if (strncmp(attr->name, AGGMON_USER_PREFIX,
-		    strlen(AGGMON_USER_PREFIX)))
+	if (!str_has_prefix(attr->name, AGGMON_USER_PREFIX))
 		return ERR_PTR(-EINVAL);
 
 	err = aggmon_user_charge(uid);

@@ -526,6 +526,8 @@ TEST_F(three, info_by_id)
 		ASSERT_STREQ(THREE_NAME, info.name);
 		ASSERT_STREQ(self->item[i], info.item);
 		ASSERT_STREQ(THREE_UNIT, info.unit);
+		ASSERT_EQ(getuid(), info.owner_uid);
+		ASSERT_EQ(0u, info.__reserved);
 	}
 }
 
@@ -545,6 +547,8 @@ TEST_F(three, info_by_name)
 		ASSERT_STREQ(THREE_NAME, info.name);
 		ASSERT_STREQ(self->item[i], info.item);
 		ASSERT_STREQ(THREE_UNIT, info.unit);
+		ASSERT_EQ(getuid(), info.owner_uid);
+		ASSERT_EQ(0u, info.__reserved);
 	}
 }
 
@@ -817,6 +821,11 @@ TEST(create_reserved)
 					 sizeof(attr)));
 		ASSERT_EQ(EINVAL, errno);
 	}
+	/* id is an output: it must be 0 on input. */
+	create_attr(&attr, "user.kselftest.reserved");
+	attr.id = 1;
+	ASSERT_EQ(-1, sys_aggmon(AGGMON_GAUGE_CREATE, &attr, sizeof(attr)));
+	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(-1, aggmon_find("user.kselftest.reserved", attr.item, &id));
 	ASSERT_EQ(ENOENT, errno);
 }

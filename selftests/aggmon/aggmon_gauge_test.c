@@ -588,6 +588,7 @@ TEST_F(limit, sysctl_range)
  */
 static void limit_child(struct __test_metadata *_metadata)
 {
+	struct aggmon_gauge_info info;
 	char item[AGGMON_ITEM_LEN];
 	int fds[LIMIT], fd, i;
 	__u64 id = 0;
@@ -610,6 +611,10 @@ static void limit_child(struct __test_metadata *_metadata)
 	EXPECT_EQ(0, close(fds[0]));
 	fd = aggmon_create("user.kselftest.limit", "more", "", 0, &id);
 	EXPECT_LE(0, fd);
+	/* INFO names the uid that created a user gauge. */
+	EXPECT_EQ(0, aggmon_info(id, &info));
+	EXPECT_EQ((__u32)AGGMON_NOBODY, info.owner_uid);
+	EXPECT_EQ((__u32)AGGMON_GAUGE_USER, info.kind);
 	EXPECT_EQ(-1, aggmon_create("user.kselftest.limit", "again", "", 0,
 				    &id));
 	EXPECT_EQ(EMFILE, errno);

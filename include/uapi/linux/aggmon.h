@@ -85,6 +85,9 @@ enum aggmon_gauge_kind {
  * @item: in (when @id is 0) and out: the instance, for example "eth0";
  *	empty for a gauge without items.
  * @unit: out: unit of the value, for example "packets"; may be empty.
+ * @owner_uid: out: for a user gauge, the uid of its creator as the
+ *	caller's user namespace sees it; 0 for a kernel gauge.
+ * @__reserved: out: 0.
  */
 struct aggmon_gauge_info {
 	__aligned_u64 id;
@@ -93,9 +96,11 @@ struct aggmon_gauge_info {
 	char name[AGGMON_NAME_LEN];
 	char item[AGGMON_ITEM_LEN];
 	char unit[AGGMON_UNIT_LEN];
+	__u32 owner_uid;
+	__u32 __reserved;
 };
 
-#define AGGMON_GAUGE_INFO_SIZE_VER0	128
+#define AGGMON_GAUGE_INFO_SIZE_VER0	136
 
 /**
  * struct aggmon_gauge_read_attr - attr of %AGGMON_GAUGE_READ
@@ -127,7 +132,7 @@ struct aggmon_gauge_read_attr {
  * @initial: the gauge's first value.
  * @flags: must be 0.
  * @__reserved: must be 0.
- * @id: out: the new gauge's id.
+ * @id: out: the new gauge's id; must be 0 on input.
  *
  * The call returns a close-on-exec file descriptor; the gauge goes away
  * when the last reference to that file is closed.

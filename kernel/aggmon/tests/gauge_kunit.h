@@ -152,6 +152,8 @@ static void aggmon_test_register_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("test.dup", "x"), -EEXIST);
 	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("test..dup", "x"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("test.dup", "x/y"), -EINVAL);
+	/* "user." is for user gauges only. */
+	KUNIT_EXPECT_EQ(test, aggmon_test_register_err("user.dup", "x"), -EINVAL);
 	memset(long_name, 'a', AGGMON_NAME_LEN);
 	long_name[AGGMON_NAME_LEN] = '\0';
 	KUNIT_EXPECT_EQ(test, aggmon_test_register_err(long_name, NULL),

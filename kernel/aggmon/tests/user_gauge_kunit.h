@@ -60,7 +60,8 @@ static void aggmon_test_user_create(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_user_gauge_create(&attr, &id)),
 			-EEXIST);
 
-	fput(file);
+	/* Release now, not from delayed fput: a rerun must not see EEXIST. */
+	__fput_sync(file);
 }
 
 static struct kunit_case aggmon_user_gauge_test_cases[] = {
