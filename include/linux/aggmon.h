@@ -46,6 +46,28 @@ struct aggmon_class {
 	}
 
 struct aggmon_gauge_entry;
+struct aggmon_stat;
+struct aggmon_threshold;
+
+/**
+ * typedef aggmon_threshold_fn - a threshold's callback
+ * @event: what happened; valid only during the call
+ * @data: the pointer given to aggmon_threshold_create()
+ *
+ * Without %AGGMON_THRESHOLD_DEFERRED the callback runs in the context of
+ * the update that crossed the threshold (process, softirq or hardirq),
+ * or of the timer that moved a rate or leaky bucket across it, with
+ * interrupts disabled and the gauge's watch lock held: it must not sleep
+ * and must not update, read or change anything watching the same gauge.
+ * With %AGGMON_THRESHOLD_DEFERRED it runs later from a workqueue, in
+ * process context, and may sleep.  %AGGMON_EVENT_GONE is delivered from
+ * the context that removes the gauge (process context).
+ */
+typedef void (*aggmon_threshold_fn)(const struct aggmon_event *event,
+				    void *data);
+
+/* Call the callback from a workqueue, in process context. */
+#define AGGMON_THRESHOLD_DEFERRED	(1U << 16)
 
 #ifdef CONFIG_AGGMON
 
@@ -95,6 +117,18 @@ static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
 		__aggmon_gauge_watched(gauge, delta);
 }
 
+struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,
+				       enum aggmon_stat_kind kind,
+				       u64 period_ns, s64 drain);
+int aggmon_stat_value(struct aggmon_stat *stat, s64 *value);
+void aggmon_stat_destroy(struct aggmon_stat *stat);
+struct aggmon_threshold *
+aggmon_threshold_create(struct aggmon_stat *stat,
+			enum aggmon_threshold_kind kind, s64 value,
+			s64 cancel, unsigned int flags,
+			aggmon_threshold_fn fn, void *data);
+void aggmon_threshold_destroy(struct aggmon_threshold *threshold);
+
 #else /* !CONFIG_AGGMON */
 
 /* Empty: a gauge embedded in a driver's structure takes no room. */
@@ -121,6 +155,31 @@ static inline u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
 }
 
 static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta) { }
+
+static inline struct aggmon_stat *
+aggmon_stat_create(struct aggmon_gauge *gauge, enum aggmon_stat_kind kind,
+		   u64 period_ns, s64 drain)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline int aggmon_stat_value(struct aggmon_stat *stat, s64 *value)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void aggmon_stat_destroy(struct aggmon_stat *stat) { }
+
+static inline struct aggmon_threshold *
+aggmon_threshold_create(struct aggmon_stat *stat,
+			enum aggmon_threshold_kind kind, s64 value,
+			s64 cancel, unsigned int flags,
+			aggmon_threshold_fn fn, void *data)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void aggmon_threshold_destroy(struct aggmon_threshold *threshold) { }
 
 #endif /* CONFIG_AGGMON */
 
