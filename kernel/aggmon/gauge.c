@@ -47,6 +47,7 @@
 
 #include "gauge.h"
 #include "limits.h"
+#include "watch.h"
 
 struct static_key_false aggmon_watching = STATIC_KEY_FALSE_INIT;
 EXPORT_SYMBOL_GPL(aggmon_watching);
@@ -237,7 +238,8 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
  * @entry: the gauge
  *
  * Readers that found the gauge under rcu_read_lock() may still use it
- * until they unlock; it is freed after that.
+ * until they unlock; it is freed after that.  Statistics watching it stop
+ * changing and their thresholds report that the gauge is gone.
  *
  * Context: process context: the registry's lock is taken with interrupts
  * enabled.
@@ -245,7 +247,10 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry)
 {
 	might_sleep();
+	mutex_lock(&aggmon_watch_mutex);
 	xa_erase(&aggmon_gauges, entry->id);
+	aggmon_watch_gone(entry);
+	mutex_unlock(&aggmon_watch_mutex);
 	call_rcu(&entry->rcu, aggmon_gauge_free_rcu);
 }
 
@@ -429,20 +434,6 @@ u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
 	return gauge->entry ? gauge->entry->id : 0;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_id);
-
-/**
- * __aggmon_gauge_watched() - the slow path of an update
- * @gauge: the gauge
- * @delta: what was added
- *
- * Taken only while @gauge->watched is non-zero.  Nothing attaches to
- * gauges yet, so nothing enables aggmon_watching or sets @watched:
- * statistics and thresholds will be fed from here.
- */
-void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
-{
-}
-EXPORT_SYMBOL_GPL(__aggmon_gauge_watched);
 
 #ifdef CONFIG_AGGMON_KUNIT_TEST
 #include "tests/gauge_kunit.h"

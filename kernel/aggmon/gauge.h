@@ -10,6 +10,8 @@
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
 
+struct aggmon_watch;
+
 /* The namespace of user gauges, and of nothing else. */
 #define AGGMON_USER_PREFIX "user."
 
@@ -23,6 +25,7 @@
  * @id: stable id, never 0
  * @kind: an &enum aggmon_gauge_kind
  * @owner: for user gauges, the uid charged for it
+ * @watch: what feeds its updates to statistics, NULL while none watch it
  * @rcu: frees the entry and @pcpu after readers of the registry are done
  * @name: dotted class name
  * @item: item name, empty for a gauge without items
@@ -36,6 +39,7 @@ struct aggmon_gauge_entry {
 	u32 id;
 	u32 kind;
 	kuid_t owner;
+	struct aggmon_watch __rcu *watch;
 	struct rcu_head rcu;
 	char name[AGGMON_NAME_LEN];
 	char item[AGGMON_ITEM_LEN];

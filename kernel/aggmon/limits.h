@@ -10,9 +10,15 @@
 /* Gauge ids are allocated cyclically in [1, AGGMON_GAUGE_ID_MAX]. */
 #define AGGMON_GAUGE_ID_MAX		U32_MAX
 
-/* Default and bounds of kernel.aggmon_max_user_gauges (per uid). */
+/* Defaults of kernel.aggmon_max_user_{gauges,stats,thresholds} (per uid). */
 #define AGGMON_USER_GAUGES_DEFAULT	1024
-#define AGGMON_USER_GAUGES_LIMIT	1048576
+#define AGGMON_USER_STATS_DEFAULT	1024
+#define AGGMON_USER_THRESHOLDS_DEFAULT	4096
+/* The most any of them may be set to. */
+#define AGGMON_USER_QUOTA_LIMIT		1048576
+
+/* A rate is measured in this many slots per period. */
+#define AGGMON_RATE_SLOTS		10
 
 /* Default of kernel.aggmon_paranoid (see perm.c). */
 #define AGGMON_PARANOID_DEFAULT		2

@@ -13,7 +13,8 @@
  * An object a process already holds as a file descriptor needs no
  * further check: the descriptor is the permission.
  *
- * kernel.aggmon_max_user_gauges caps the user gauges one uid holds.
+ * kernel.aggmon_max_user_gauges, kernel.aggmon_max_user_stats and
+ * kernel.aggmon_max_user_thresholds cap what one uid holds (quota.c).
  */
 
 #include <linux/capability.h>
@@ -24,8 +25,12 @@
 #include "perm.h"
 
 static int aggmon_paranoid = AGGMON_PARANOID_DEFAULT;
-static int aggmon_max_user_gauges = AGGMON_USER_GAUGES_DEFAULT;
-static int aggmon_user_gauges_limit = AGGMON_USER_GAUGES_LIMIT;
+static int aggmon_quota_caps[AGGMON_NR_QUOTAS] = {
+	[AGGMON_QUOTA_GAUGES]		= AGGMON_USER_GAUGES_DEFAULT,
+	[AGGMON_QUOTA_STATS]		= AGGMON_USER_STATS_DEFAULT,
+	[AGGMON_QUOTA_THRESHOLDS]	= AGGMON_USER_THRESHOLDS_DEFAULT,
+};
+static int aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
 
 /**
  * aggmon_may_observe() - may current list and read gauges?
@@ -39,14 +44,26 @@ bool aggmon_may_observe(void)
 }
 
 /**
- * aggmon_user_gauges_max() - how many user gauges one uid may hold
+ * aggmon_quota_max() - how many objects of a type one uid may hold
+ * @quota: the type
  *
- * Return: the current value of kernel.aggmon_max_user_gauges.
+ * Return: the current value of the sysctl that caps @quota.
  */
-unsigned int aggmon_user_gauges_max(void)
+unsigned int aggmon_quota_max(enum aggmon_quota quota)
 {
-	return READ_ONCE(aggmon_max_user_gauges);
+	return READ_ONCE(aggmon_quota_caps[quota]);
 }
+
+#define AGGMON_QUOTA_SYSCTL(_name, _quota)				\
+	{								\
+		.procname	= _name,				\
+		.data		= &aggmon_quota_caps[_quota],		\
+		.maxlen		= sizeof(int),				\
+		.mode		= 0644,					\
+		.proc_handler	= proc_dointvec_minmax,			\
+		.extra1		= SYSCTL_ONE,				\
+		.extra2		= &aggmon_quota_limit,			\
+	}
 
 static struct ctl_table aggmon_sysctls[] = {
 	{
@@ -58,15 +75,10 @@ static struct ctl_table aggmon_sysctls[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_TWO,
 	},
-	{
-		.procname	= "aggmon_max_user_gauges",
-		.data		= &aggmon_max_user_gauges,
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= &aggmon_user_gauges_limit,
-	},
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_gauges", AGGMON_QUOTA_GAUGES),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_stats", AGGMON_QUOTA_STATS),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_thresholds",
+			    AGGMON_QUOTA_THRESHOLDS),
 };
 
 static int __init aggmon_sysctl_init(void)

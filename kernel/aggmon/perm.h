@@ -7,7 +7,9 @@
 
 #include <linux/types.h>
 
+#include "quota.h"
+
 bool aggmon_may_observe(void);
-unsigned int aggmon_user_gauges_max(void);
+unsigned int aggmon_quota_max(enum aggmon_quota quota);
 
 #endif /* _AGGMON_PERM_H */

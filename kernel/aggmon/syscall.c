@@ -17,6 +17,8 @@
 
 #include "gauge.h"
 #include "perm.h"
+#include "stat.h"
+#include "threshold.h"
 #include "user_gauge.h"
 
 /*
@@ -221,16 +223,125 @@ static int aggmon_gauge_update_cmd(void __user *uattr, unsigned int usize)
 	return aggmon_user_gauge_update(attr.fd, attr.op, attr.value);
 }
 
-/* Commands that look at gauges other than the caller's own. */
+/* Install @file as a new close-on-exec fd once @uattr has its output. */
+static int aggmon_install_file(struct file *file, void __user *uattr,
+			       const void *attr, size_t ksize,
+			       unsigned int usize)
+{
+	int fd, err;
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		fput(file);
+		return fd;
+	}
+	err = aggmon_copy_attr_out(uattr, attr, ksize, usize);
+	if (err) {
+		put_unused_fd(fd);
+		fput(file);
+		return err;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+static int aggmon_stat_create_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_stat_create_attr attr;
+	struct file *file;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_STAT_CREATE_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || attr.id)
+		return -EINVAL;
+	file = aggmon_stat_file_create(&attr, &attr.id);
+	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
+}
+
+static int aggmon_stat_info_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_stat_info info;
+	int err, copied;
+
+	err = AGGMON_COPY_ATTR(info, uattr, usize, AGGMON_STAT_INFO_SIZE_VER0);
+	if (err)
+		return err;
+	if (info.flags)
+		return -EINVAL;
+
+	CLASS(fd, f)(info.fd);
+	if (fd_empty(f))
+		return -EBADF;
+	err = aggmon_stat_info(fd_file(f), &info);
+	if (err && err != -ENODEV)
+		return err;
+	/* A gone statistic still says what it was. */
+	copied = aggmon_copy_attr_out(uattr, &info, sizeof(info), usize);
+	return copied ?: err;
+}
+
+static int aggmon_stat_reset_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_stat_reset_attr attr;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_STAT_RESET_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags)
+		return -EINVAL;
+
+	CLASS(fd, f)(attr.fd);
+	if (fd_empty(f))
+		return -EBADF;
+	return aggmon_stat_reset(fd_file(f));
+}
+
+static int aggmon_threshold_create_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_threshold_create_attr attr;
+	struct file *file;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize,
+			       AGGMON_THRESHOLD_CREATE_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.id)
+		return -EINVAL;
+
+	CLASS(fd, f)(attr.stat_fd);
+	if (fd_empty(f))
+		return -EBADF;
+	file = aggmon_threshold_file_create(fd_file(f), &attr, &attr.id);
+	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
+}
+
+/*
+ * Commands that look at gauges other than the caller's own.  The others
+ * act on an object the caller holds as a file descriptor, which is the
+ * permission.
+ */
 static bool aggmon_cmd_observes(unsigned int cmd)
 {
-	return cmd != AGGMON_GAUGE_UPDATE;
+	switch (cmd) {
+	case AGGMON_GAUGE_UPDATE:
+	case AGGMON_STAT_INFO:
+	case AGGMON_STAT_RESET:
+		return false;
+	default:
+		return true;
+	}
 }
 
 SYSCALL_DEFINE3(aggmon, unsigned int, cmd, void __user *, uattr,
 		unsigned int, size)
 {
-	if (cmd > AGGMON_GAUGE_UPDATE)
+	if (cmd > AGGMON_THRESHOLD_CREATE)
 		return -EINVAL;
 	if (aggmon_cmd_observes(cmd) && !aggmon_may_observe())
 		return -EACCES;
@@ -246,6 +357,14 @@ SYSCALL_DEFINE3(aggmon, unsigned int, cmd, void __user *, uattr,
 		return aggmon_gauge_create_cmd(uattr, size);
 	case AGGMON_GAUGE_UPDATE:
 		return aggmon_gauge_update_cmd(uattr, size);
+	case AGGMON_STAT_CREATE:
+		return aggmon_stat_create_cmd(uattr, size);
+	case AGGMON_STAT_INFO:
+		return aggmon_stat_info_cmd(uattr, size);
+	case AGGMON_STAT_RESET:
+		return aggmon_stat_reset_cmd(uattr, size);
+	case AGGMON_THRESHOLD_CREATE:
+		return aggmon_threshold_create_cmd(uattr, size);
 	}
 	return -EINVAL;
 }

@@ -5,8 +5,7 @@
  * A process creates a gauge under "user." and gets a file descriptor for
  * it; the gauge lives as long as the file does and is updated through
  * the descriptor.  Each uid holds at most kernel.aggmon_max_user_gauges
- * of them; the count is kept per uid in an xarray of values, so a uid
- * costs memory only while it holds a user gauge.
+ * of them (quota.c).
  */
 
 #include <linux/anon_inodes.h>
@@ -14,48 +13,12 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/mutex.h>
 #include <linux/seq_file.h>
-#include <linux/xarray.h>
 
 #include "gauge.h"
 #include "perm.h"
+#include "quota.h"
 #include "user_gauge.h"
-
-static DEFINE_XARRAY(aggmon_user_counts);
-static DEFINE_MUTEX(aggmon_user_counts_mutex);
-
-static int aggmon_user_charge(kuid_t uid)
-{
-	unsigned long key = __kuid_val(uid);
-	unsigned long held;
-	int err;
-
-	mutex_lock(&aggmon_user_counts_mutex);
-	held = xa_to_value(xa_load(&aggmon_user_counts, key));
-	if (held >= aggmon_user_gauges_max())
-		err = -EMFILE;
-	else
-		err = xa_err(xa_store(&aggmon_user_counts, key,
-				      xa_mk_value(held + 1), GFP_KERNEL));
-	mutex_unlock(&aggmon_user_counts_mutex);
-	return err;
-}
-
-static void aggmon_user_uncharge(kuid_t uid)
-{
-	unsigned long key = __kuid_val(uid);
-	unsigned long held;
-
-	mutex_lock(&aggmon_user_counts_mutex);
-	held = xa_to_value(xa_load(&aggmon_user_counts, key));
-	if (held > 1)	/* replacing a present entry allocates nothing */
-		xa_store(&aggmon_user_counts, key, xa_mk_value(held - 1),
-			 GFP_KERNEL);
-	else if (!WARN_ON_ONCE(!held))
-		xa_erase(&aggmon_user_counts, key);
-	mutex_unlock(&aggmon_user_counts_mutex);
-}
 
 static int aggmon_user_gauge_release(struct inode *inode, struct file *file)
 {
@@ -63,7 +26,7 @@ static int aggmon_user_gauge_release(struct inode *inode, struct file *file)
 	kuid_t owner = entry->owner;
 
 	aggmon_gauge_unregister(entry);
-	aggmon_user_uncharge(owner);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, owner);
 	return 0;
 }
 
@@ -108,14 +71,14 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 	if (!str_has_prefix(attr->name, AGGMON_USER_PREFIX))
 		return ERR_PTR(-EINVAL);
 
-	err = aggmon_user_charge(uid);
+	err = aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid);
 	if (err)
 		return ERR_PTR(err);
 	entry = aggmon_gauge_register(NULL, attr->name, attr->item,
 				      attr->unit, AGGMON_GAUGE_USER,
 				      attr->initial);
 	if (IS_ERR(entry)) {
-		aggmon_user_uncharge(uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
 		return ERR_CAST(entry);
 	}
 	entry->owner = uid;
@@ -124,7 +87,7 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 				  entry, O_RDWR);
 	if (IS_ERR(file)) {
 		aggmon_gauge_unregister(entry);
-		aggmon_user_uncharge(uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
 		return file;
 	}
 	*id = entry->id;

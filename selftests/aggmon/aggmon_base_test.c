@@ -34,7 +34,9 @@ _Static_assert(sizeof(struct aggmon_gauge_update_attr) ==
 /* Unknown commands are EINVAL, whatever the size. */
 TEST(unknown_cmd)
 {
-	static const unsigned int cmds[] = { 5, 6, 99, 0x80000000u, UINT32_MAX };
+	static const unsigned int cmds[] = {
+		AGGMON_THRESHOLD_CREATE + 1, 99, 0x80000000u, UINT32_MAX,
+	};
 	__u64 buf[64];
 	size_t i;
 

@@ -8,22 +8,22 @@
 static void aggmon_test_user_limit(struct kunit *test)
 {
 	kuid_t uid = KUIDT_INIT(4242);
-	unsigned int max = aggmon_user_gauges_max();
+	unsigned int max = aggmon_quota_max(AGGMON_QUOTA_GAUGES);
 	unsigned int i;
 
 	for (i = 0; i < max; i++)
-		KUNIT_ASSERT_EQ(test, aggmon_user_charge(uid), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_user_charge(uid), -EMFILE);
+		KUNIT_ASSERT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid), -EMFILE);
 	/* Another uid has its own allowance. */
-	KUNIT_EXPECT_EQ(test, aggmon_user_charge(KUIDT_INIT(4243)), 0);
-	aggmon_user_uncharge(KUIDT_INIT(4243));
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, KUIDT_INIT(4243)), 0);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, KUIDT_INIT(4243));
 
-	aggmon_user_uncharge(uid);
-	KUNIT_EXPECT_EQ(test, aggmon_user_charge(uid), 0);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid), 0);
 	for (i = 0; i < max; i++)
-		aggmon_user_uncharge(uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
 	/* A uid that holds nothing costs nothing. */
-	KUNIT_EXPECT_NULL(test, xa_load(&aggmon_user_counts, __kuid_val(uid)));
+	KUNIT_EXPECT_EQ(test, aggmon_quota_held(AGGMON_QUOTA_GAUGES, uid), 0);
 }
 
 static void aggmon_test_user_create(struct kunit *test)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aggmon - per-uid caps on the objects users create
+ */
+#ifndef _AGGMON_QUOTA_H
+#define _AGGMON_QUOTA_H
+
+#include <linux/uidgid.h>
+
+/**
+ * enum aggmon_quota - what a uid's objects are counted as
+ * @AGGMON_QUOTA_GAUGES: user gauges (kernel.aggmon_max_user_gauges)
+ * @AGGMON_QUOTA_STATS: statistics (kernel.aggmon_max_user_stats)
+ * @AGGMON_QUOTA_THRESHOLDS: thresholds (kernel.aggmon_max_user_thresholds)
+ * @AGGMON_NR_QUOTAS: the number of quotas
+ */
+enum aggmon_quota {
+	AGGMON_QUOTA_GAUGES,
+	AGGMON_QUOTA_STATS,
+	AGGMON_QUOTA_THRESHOLDS,
+	AGGMON_NR_QUOTAS,
+};
+
+int aggmon_quota_charge(enum aggmon_quota quota, kuid_t uid);
+void aggmon_quota_uncharge(enum aggmon_quota quota, kuid_t uid);
+unsigned long aggmon_quota_held(enum aggmon_quota quota, kuid_t uid);
+
+#endif /* _AGGMON_QUOTA_H */

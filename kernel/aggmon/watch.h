@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aggmon - what watches a gauge: the exact stream of its updates
+ */
+#ifndef _AGGMON_WATCH_H
+#define _AGGMON_WATCH_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+struct aggmon_gauge_entry;
+struct aggmon_stat;
+
+/**
+ * struct aggmon_watch - the statistics of one gauge
+ * @lock: orders the gauge's watched updates; protects @level, @stats and
+ *	every statistic and threshold on them
+ * @level: the gauge's value, as the sum of the updates in @lock's order
+ * @stats: the statistics
+ * @entry: the gauge; NULL once it is gone
+ * @gauge_id: its id
+ * @nr_stats: statistics attached, under aggmon_watch_mutex
+ * @rcu: frees the watch after updaters that found it are done
+ */
+struct aggmon_watch {
+	raw_spinlock_t lock;
+	s64 level;
+	struct list_head stats;
+	struct aggmon_gauge_entry *entry;
+	u64 gauge_id;
+	unsigned int nr_stats;
+	struct rcu_head rcu;
+};
+
+/* Serialises attaching, detaching and the removal of watched gauges. */
+extern struct mutex aggmon_watch_mutex;
+
+int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
+			struct aggmon_stat *stat);
+void aggmon_watch_detach(struct aggmon_stat *stat);
+void aggmon_watch_gone(struct aggmon_gauge_entry *entry);
+u64 aggmon_watch_now(void);
+u64 aggmon_object_id(void);
+
+#endif /* _AGGMON_WATCH_H */
