@@ -5,13 +5,20 @@ import json
 import sys
 
 OPS = ["this_cpu_add", "atomic64_add_private", "atomic64_add_shared",
-       "percpu_counter_add_batch", "aggmon_gauge_add"]
+       "percpu_counter_add_batch", "aggmon_gauge_add", "gauge_add_hwm",
+       "gauge_add_hwm_1far", "gauge_add_hwm_10kfar", "gauge_add_near",
+       "gauge_add_crossing"]
+# (operation, baseline, target): the issues' speed targets.
+RATIOS = [("aggmon_gauge_add", "this_cpu_add", 1.5),
+          ("aggmon_gauge_add", "percpu_counter_add_batch", 1.0),
+          ("gauge_add_hwm_1far", "this_cpu_add", 2.0),
+          ("gauge_add_hwm_10kfar", "gauge_add_hwm_1far", 1.1)]
 
 
-def parse(path):
+def parse(path, tag="aggmon_bench_json: "):
     for line in open(path, errors="replace"):
-        if "aggmon_bench_json: " in line:
-            return json.loads(line.split("aggmon_bench_json: ", 1)[1])
+        if tag in line:
+            return json.loads(line.split(tag, 1)[1])
     return None
 
 
@@ -24,6 +31,10 @@ def main():
     for arg in sys.argv[2:]:
         name, path = arg.split("=", 1)
         runs[name] = parse(path)
+        if runs[name] is not None:
+            wake = parse(path, "aggmon_wake_json: ")
+            if wake:
+                runs[name]["wake"] = wake
     for name, r in runs.items():
         if r is None:
             print("%s: no benchmark result in the log" % name)
@@ -34,16 +45,27 @@ def main():
         for op in OPS:
             print("  %-26s %9s %9s" % (op, ns(r["one_cpu"][op]),
                                        ns(r["all_cpus"][op])))
-        for base, target in (("this_cpu_add", 1.5),
-                             ("percpu_counter_add_batch", 1.0)):
+        for op, base, target in RATIOS:
             ratios = []
             for mode in ("one_cpu", "all_cpus"):
-                ratio = r[mode]["aggmon_gauge_add"] / max(r[mode][base], 1)
+                ratio = r[mode][op] / max(r[mode][base], 1)
                 r.setdefault("ratios", {})["%s/%s/%s" % (
-                    mode, "aggmon_gauge_add", base)] = round(ratio, 3)
+                    mode, op, base)] = round(ratio, 3)
                 ratios.append("%.2f" % ratio)
-            print("  gauge_add / %-24s %s (1 CPU, all CPUs); target <= %.2f"
-                  % (base, ", ".join(ratios), target))
+            print("  %s / %s: %s (1 CPU, all CPUs); target <= %.2f"
+                  % (op, base, ", ".join(ratios), target))
+        wake = r.get("wake")
+        if wake:
+            print("  crossing-to-wake latency, %d rounds, ns:" % wake["rounds"])
+            print("  %-26s %9s %9s" % ("wake by", "p50", "p99"))
+            for kind in ("eventfd", "aggmon"):
+                print("  %-26s %9d %9d" % (kind, wake[kind]["p50"],
+                                           wake[kind]["p99"]))
+            for p, target in (("p50", 1.5), ("p99", 3.0)):
+                ratio = wake["aggmon"][p] / max(wake["eventfd"][p], 1)
+                r.setdefault("ratios", {})["wake/%s" % p] = round(ratio, 3)
+                print("  aggmon / eventfd %s: %.2f; target <= %.2f"
+                      % (p, ratio, target))
         print()
     with open(out, "w") as f:
         json.dump(runs, f, indent=2)

@@ -14,6 +14,7 @@
 #ifndef _LINUX_AGGMON_H
 #define _LINUX_AGGMON_H
 
+#include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/jump_label.h>
 #include <linux/percpu.h>
@@ -57,17 +58,24 @@ struct aggmon_threshold;
  * Without %AGGMON_THRESHOLD_DEFERRED the callback runs in the context of
  * the update that crossed the threshold (process, softirq or hardirq),
  * or of the timer that moved a rate or leaky bucket across it, with
- * interrupts disabled and the gauge's watch lock held: it must not sleep
- * and must not update, read or change anything watching the same gauge.
- * With %AGGMON_THRESHOLD_DEFERRED it runs later from a workqueue, in
- * process context, and may sleep.  %AGGMON_EVENT_GONE is delivered from
- * the context that removes the gauge (process context).
+ * interrupts disabled and the gauge's watch lock held: it must not sleep,
+ * must not update any watched gauge and must not read or change anything
+ * that watches a gauge.  Its %AGGMON_EVENT_GONE comes from the context
+ * that removes the gauge, in process context but with the lock that
+ * serialises creation and removal held: it must not create or destroy
+ * statistics or thresholds either.
+ *
+ * With %AGGMON_THRESHOLD_DEFERRED it runs later from the system
+ * workqueue, in process context, and may sleep, but must not destroy its
+ * own threshold.  Events wait for it in a queue of
+ * %AGGMON_QUEUE_LEN_DEFAULT records, so it may see %AGGMON_EVENT_LOST
+ * and non-zero @lost, and gets %AGGMON_EVENT_GONE like any other event.
  */
 typedef void (*aggmon_threshold_fn)(const struct aggmon_event *event,
 				    void *data);
 
 /* Call the callback from a workqueue, in process context. */
-#define AGGMON_THRESHOLD_DEFERRED	(1U << 16)
+#define AGGMON_THRESHOLD_DEFERRED	BIT(16)
 
 #ifdef CONFIG_AGGMON
 

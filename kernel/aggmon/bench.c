@@ -15,6 +15,16 @@
  *   percpu_counter_add_batch   the kernel's per-CPU counter
  *   aggmon_gauge_add           a gauge with nothing attached
  *
+ * and then gauges that statistics and thresholds watch, each its own:
+ *
+ *   gauge_add_hwm              a high-watermark statistic, no threshold
+ *   gauge_add_hwm_1far         the same with one threshold far away
+ *   gauge_add_hwm_10kfar       the same with 10000 thresholds far away
+ *   gauge_add_near             +1/-1 next to a threshold (never crossed)
+ *   gauge_add_crossing         +1/-1 across an ABOVE_CANCEL threshold
+ *                              whose callback does nothing: every
+ *                              update fires or cancels it
+ *
  * Loaded with run=1 (or booted with aggmon_bench.run=1 when built in),
  * it prints a table and one "aggmon_bench_json:" line for scripts; it
  * never fails on a timing.
@@ -47,8 +57,17 @@ enum bench_op {
 	OP_ATOMIC_SHARED,
 	OP_PERCPU_COUNTER,
 	OP_GAUGE_ADD,
+	OP_GAUGE_HWM,
+	OP_GAUGE_HWM_FAR1,
+	OP_GAUGE_HWM_FAR10K,
+	OP_GAUGE_NEAR,
+	OP_GAUGE_CROSSING,
 	NR_OPS,
 };
+
+#define NR_WATCHED	(NR_OPS - OP_GAUGE_HWM)
+#define BENCH_FAR	((s64)BIT_ULL(62))
+#define BENCH_MANY	10000
 
 static const char * const bench_op_names[NR_OPS] = {
 	[OP_THIS_CPU_ADD]	= "this_cpu_add",
@@ -56,11 +75,17 @@ static const char * const bench_op_names[NR_OPS] = {
 	[OP_ATOMIC_SHARED]	= "atomic64_add_shared",
 	[OP_PERCPU_COUNTER]	= "percpu_counter_add_batch",
 	[OP_GAUGE_ADD]		= "aggmon_gauge_add",
+	[OP_GAUGE_HWM]		= "gauge_add_hwm",
+	[OP_GAUGE_HWM_FAR1]	= "gauge_add_hwm_1far",
+	[OP_GAUGE_HWM_FAR10K]	= "gauge_add_hwm_10kfar",
+	[OP_GAUGE_NEAR]		= "gauge_add_near",
+	[OP_GAUGE_CROSSING]	= "gauge_add_crossing",
 };
 
 enum bench_mode { MODE_ONE_CPU, MODE_ALL_CPUS, NR_MODES };
 
 DEFINE_AGGMON_CLASS(bench_class, "bench.gauge_add", "ops");
+DEFINE_AGGMON_CLASS(bench_watched_class, "bench.watched", "ops");
 
 static struct {
 	s64 __percpu *counter;
@@ -68,6 +93,10 @@ static struct {
 	atomic64_t shared ____cacheline_aligned_in_smp;
 	struct percpu_counter pcc;
 	struct aggmon_gauge gauge;
+	struct aggmon_gauge watched[NR_WATCHED];
+	struct aggmon_stat *stats[NR_WATCHED];
+	struct aggmon_threshold **thresholds;
+	unsigned int nr_thresholds;
 	/* one run */
 	enum bench_op op;
 	bool go;
@@ -105,6 +134,15 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 	case OP_GAUGE_ADD:
 		for (i = 0; i < n; i++)
 			aggmon_gauge_add(&bench.gauge, 1);
+		break;
+	case OP_GAUGE_HWM ... OP_GAUGE_HWM_FAR10K:
+		for (i = 0; i < n; i++)
+			aggmon_gauge_add(&bench.watched[op - OP_GAUGE_HWM], 1);
+		break;
+	case OP_GAUGE_NEAR ... OP_GAUGE_CROSSING:
+		for (i = 0; i < n; i++)
+			aggmon_gauge_add(&bench.watched[op - OP_GAUGE_HWM],
+					 i & 1 ? -1 : 1);
 		break;
 	default:
 		break;
@@ -173,9 +211,26 @@ static u64 median(u64 *v, unsigned int n)
 	return v[n / 2];
 }
 
+static void bench_ratio(u64 result[NR_OPS][NR_MODES], enum bench_op op,
+			enum bench_op base, const char *target)
+{
+	int mode;
+
+	for (mode = 0; mode < NR_MODES; mode++) {
+		u64 num = result[op][mode];
+		u64 den = max(result[base][mode], 1ULL);
+
+		pr_info("aggmon_bench: ratio %s %s/%s %llu.%02llu (target %s)\n",
+			mode ? "all" : "one", bench_op_names[op],
+			bench_op_names[base], num / den, num * 100 / den % 100,
+			target);
+	}
+}
+
 static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 {
-	u64 gauge, base;
+	char *json;
+	size_t len = 0, size = 4096;
 	int op, mode;
 
 	pr_info("aggmon_bench: %u iterations x %u samples (median), %u CPUs, ns/op\n",
@@ -191,25 +246,104 @@ static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 			bench_op_names[op], one / 1000, one % 1000 / 10,
 			all / 1000, all % 1000 / 10);
 	}
+	bench_ratio(result, OP_GAUGE_ADD, OP_THIS_CPU_ADD, "<= 1.50");
+	bench_ratio(result, OP_GAUGE_ADD, OP_PERCPU_COUNTER, "<= 1.00");
+	bench_ratio(result, OP_GAUGE_HWM_FAR1, OP_THIS_CPU_ADD, "<= 2.00");
+	bench_ratio(result, OP_GAUGE_HWM_FAR10K, OP_GAUGE_HWM_FAR1, "<= 1.10");
+
+	json = kmalloc(size, GFP_KERNEL);
+	if (!json)
+		return;
+	len += scnprintf(json + len, size - len,
+			 "{\"iterations\": %u, \"samples\": %u, \"cpus\": %u, \"unit\": \"ps/op\"",
+			 iterations, samples, cpus);
 	for (mode = 0; mode < NR_MODES; mode++) {
-		gauge = result[OP_GAUGE_ADD][mode];
-		base = max(result[OP_THIS_CPU_ADD][mode], 1ULL);
-		pr_info("aggmon_bench: ratio %s gauge_add/this_cpu_add %llu.%02llu (target <= 1.50)\n",
-			mode ? "all" : "one", gauge / base,
-			(gauge * 100 / base) % 100);
-		base = max(result[OP_PERCPU_COUNTER][mode], 1ULL);
-		pr_info("aggmon_bench: ratio %s gauge_add/percpu_counter_add_batch %llu.%02llu (target <= 1.00)\n",
-			mode ? "all" : "one", gauge / base,
-			(gauge * 100 / base) % 100);
+		len += scnprintf(json + len, size - len, ", \"%s\": {",
+				 mode ? "all_cpus" : "one_cpu");
+		for (op = 0; op < NR_OPS; op++)
+			len += scnprintf(json + len, size - len,
+					 "%s\"%s\": %llu", op ? ", " : "",
+					 bench_op_names[op], result[op][mode]);
+		len += scnprintf(json + len, size - len, "}");
 	}
-	pr_info("aggmon_bench_json: {\"iterations\": %u, \"samples\": %u, \"cpus\": %u, \"unit\": \"ps/op\", \"one_cpu\": {\"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu}, \"all_cpus\": {\"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu, \"%s\": %llu}}\n",
-		iterations, samples, cpus,
-		bench_op_names[0], result[0][0], bench_op_names[1], result[1][0],
-		bench_op_names[2], result[2][0], bench_op_names[3], result[3][0],
-		bench_op_names[4], result[4][0],
-		bench_op_names[0], result[0][1], bench_op_names[1], result[1][1],
-		bench_op_names[2], result[2][1], bench_op_names[3], result[3][1],
-		bench_op_names[4], result[4][1]);
+	scnprintf(json + len, size - len, "}");
+	pr_info("aggmon_bench_json: %s\n", json);
+	kfree(json);
+}
+
+static void bench_nothing(const struct aggmon_event *event, void *data)
+{
+}
+
+/* Attach @count thresholds to the statistic of watched gauge @i. */
+static int bench_add_thresholds(unsigned int i, enum aggmon_threshold_kind kind,
+				s64 value, unsigned int count)
+{
+	struct aggmon_threshold *threshold;
+	unsigned int n;
+
+	for (n = 0; n < count; n++) {
+		threshold = aggmon_threshold_create(bench.stats[i], kind,
+						    value + n, 0, 0,
+						    bench_nothing, NULL);
+		if (IS_ERR(threshold))
+			return PTR_ERR(threshold);
+		bench.thresholds[bench.nr_thresholds++] = threshold;
+	}
+	return 0;
+}
+
+static void bench_unwatch(void)
+{
+	unsigned int i;
+
+	while (bench.nr_thresholds)
+		aggmon_threshold_destroy(bench.thresholds[--bench.nr_thresholds]);
+	kfree(bench.thresholds);
+	for (i = 0; i < NR_WATCHED; i++) {
+		if (!IS_ERR_OR_NULL(bench.stats[i]))
+			aggmon_stat_destroy(bench.stats[i]);
+		aggmon_gauge_destroy(&bench.watched[i]);
+	}
+}
+
+/* The watched gauges, their statistics and thresholds. */
+static int bench_watch(void)
+{
+	static const char * const items[NR_WATCHED] = {
+		"hwm", "hwm_1far", "hwm_10kfar", "near", "crossing",
+	};
+	unsigned int i;
+	int err;
+
+	bench.thresholds = kcalloc(BENCH_MANY + 3, sizeof(*bench.thresholds),
+				   GFP_KERNEL);
+	if (!bench.thresholds)
+		return -ENOMEM;
+	for (i = 0; i < NR_WATCHED; i++) {
+		err = aggmon_gauge_init(&bench.watched[i], &bench_watched_class,
+					items[i]);
+		if (err)
+			return err;
+		bench.stats[i] = aggmon_stat_create(&bench.watched[i],
+						    i < OP_GAUGE_NEAR - OP_GAUGE_HWM ?
+						    AGGMON_STAT_HIGH_WATERMARK :
+						    AGGMON_STAT_ABSOLUTE, 0, 0);
+		if (IS_ERR(bench.stats[i]))
+			return PTR_ERR(bench.stats[i]);
+	}
+	err = bench_add_thresholds(OP_GAUGE_HWM_FAR1 - OP_GAUGE_HWM,
+				   AGGMON_THRESHOLD_ABOVE, BENCH_FAR, 1);
+	err = err ?: bench_add_thresholds(OP_GAUGE_HWM_FAR10K - OP_GAUGE_HWM,
+					  AGGMON_THRESHOLD_ABOVE, BENCH_FAR,
+					  BENCH_MANY);
+	/* Above every value +1/-1 from all CPUs can reach. */
+	err = err ?: bench_add_thresholds(OP_GAUGE_NEAR - OP_GAUGE_HWM,
+					  AGGMON_THRESHOLD_ABOVE,
+					  num_possible_cpus() + 1, 1);
+	err = err ?: bench_add_thresholds(OP_GAUGE_CROSSING - OP_GAUGE_HWM,
+					  AGGMON_THRESHOLD_ABOVE_CANCEL, 1, 1);
+	return err;
 }
 
 static int bench_measure(void)
@@ -257,7 +391,9 @@ static int __init aggmon_bench_init(void)
 		goto out;
 	err = aggmon_gauge_init(&bench.gauge, &bench_class, NULL);
 	if (!err) {
-		err = bench_measure();
+		err = bench_watch();
+		err = err ?: bench_measure();
+		bench_unwatch();
 		aggmon_gauge_destroy(&bench.gauge);
 	}
 	percpu_counter_destroy(&bench.pcc);

@@ -67,7 +67,7 @@ void aggmon_event_push(struct aggmon_event_queue *queue,
 	raw_spin_lock_irqsave(&queue->lock, flags);
 	if (queue->count == queue->size) {
 		queue->lost++;
-		queue->lost_seq = event->seq;
+		queue->last_lost = *event;
 	} else {
 		slot = &queue->ring[(queue->head + queue->count) % queue->size];
 		*slot = *event;
@@ -106,11 +106,11 @@ static void aggmon_event_materialise(struct aggmon_event_queue *queue)
 	if (queue->count)
 		return;
 	if (queue->lost) {
-		queue->ring[queue->head] = (struct aggmon_event) {
-			.seq = queue->lost_seq,
-			.type = AGGMON_EVENT_LOST,
-			.lost = queue->lost,
-		};
+		queue->ring[queue->head] = queue->last_lost;
+		queue->ring[queue->head].type = AGGMON_EVENT_LOST;
+		queue->ring[queue->head].flags = 0;
+		queue->ring[queue->head].value = 0;
+		queue->ring[queue->head].lost = queue->lost;
 		queue->lost = 0;
 		queue->count = 1;
 	} else if (queue->gone && !queue->gone_queued) {

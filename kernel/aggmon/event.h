@@ -17,7 +17,8 @@
  * @head: index of the oldest record
  * @count: records queued
  * @lost: events dropped since the last record that was queued
- * @lost_seq: sequence number of the last event dropped
+ * @last_lost: the last event dropped: a LOST record takes its number,
+ *	time and ids
  * @gone: the gauge is gone; @gone_event is the last thing to read
  * @gone_queued: @gone_event went into the ring
  * @gone_event: the record that reports the gauge's removal
@@ -29,7 +30,7 @@ struct aggmon_event_queue {
 	u32 head;
 	u32 count;
 	u64 lost;
-	u64 lost_seq;
+	struct aggmon_event last_lost;
 	bool gone;
 	bool gone_queued;
 	struct aggmon_event gone_event;

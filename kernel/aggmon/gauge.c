@@ -17,6 +17,8 @@
  * spinlock.  A set is exact when no add runs on another CPU meanwhile;
  * an add that races with it may end up counted or not, each such add on
  * its own, so a level gauge should be only set, by one writer at a time.
+ * A watched gauge is set in the order of its watch instead (watch.c),
+ * which makes a set and racing adds exact.
  *
  * Shares are s64 and sums wrap modulo 2^64, so a gauge that wraps reads
  * back exactly what a plain s64 would have held.
@@ -418,7 +420,8 @@ void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value)
 	if (!entry)
 		return;
 	raw_spin_lock_irqsave(&entry->set_lock, flags);
-	aggmon_gauge_add(gauge, (u64)value - (u64)aggmon_gauge_read(gauge));
+	if (!READ_ONCE(gauge->watched) || !aggmon_watch_set(entry, value))
+		aggmon_gauge_add(gauge, (u64)value - (u64)aggmon_gauge_read(gauge));
 	raw_spin_unlock_irqrestore(&entry->set_lock, flags);
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_set);

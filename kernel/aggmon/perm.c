@@ -5,13 +5,16 @@
  * kernel.aggmon_paranoid works like kernel.perf_event_paranoid:
  *
  *   2  only CAP_PERFMON (or CAP_SYS_ADMIN) may list and read gauges and
- *      create user gauges (the default);
+ *      create user gauges, statistics and thresholds (the default);
  *   1  everyone may;
  *   0  as 1 (later objects that reveal other users' tasks will tell
  *      the two apart).
  *
- * An object a process already holds as a file descriptor needs no
- * further check: the descriptor is the permission.
+ * Using an object a process already holds as a file descriptor (updating
+ * its user gauge, reading or resetting its statistic, reading its
+ * threshold's events) needs no further check: the descriptor is the
+ * permission.  Creating a threshold on a statistic one holds is checked,
+ * as creating anything is.
  *
  * kernel.aggmon_max_user_gauges, kernel.aggmon_max_user_stats and
  * kernel.aggmon_max_user_thresholds cap what one uid holds (quota.c).
@@ -30,6 +33,7 @@ static int aggmon_quota_caps[AGGMON_NR_QUOTAS] = {
 	[AGGMON_QUOTA_STATS]		= AGGMON_USER_STATS_DEFAULT,
 	[AGGMON_QUOTA_THRESHOLDS]	= AGGMON_USER_THRESHOLDS_DEFAULT,
 };
+
 static int aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
 
 /**

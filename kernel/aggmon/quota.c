@@ -24,6 +24,7 @@ static struct xarray aggmon_quota_counts[AGGMON_NR_QUOTAS] = {
 	[AGGMON_QUOTA_THRESHOLDS] =
 		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_THRESHOLDS], 0),
 };
+
 static DEFINE_MUTEX(aggmon_quota_mutex);
 
 /**

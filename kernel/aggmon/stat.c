@@ -244,6 +244,13 @@ static void aggmon_stat_evaluate(struct aggmon_stat *stat, u64 now, u32 flags)
 					   flags);
 }
 
+/* Time alone moves the statistic to @now; thresholds see that. */
+static void aggmon_stat_time_passes(struct aggmon_stat *stat, u64 now)
+{
+	aggmon_stat_advance(stat, now);
+	aggmon_stat_evaluate(stat, now, AGGMON_EVENT_F_TIMER);
+}
+
 /**
  * aggmon_stat_update() - feed an update of the gauge to a statistic
  * @stat: the statistic
@@ -256,16 +263,11 @@ static void aggmon_stat_evaluate(struct aggmon_stat *stat, u64 now, u32 flags)
 void aggmon_stat_update(struct aggmon_stat *stat, s64 delta, s64 level,
 			u64 now)
 {
+	/* What time alone did before the update is reported first. */
+	aggmon_stat_time_passes(stat, now);
 	aggmon_stat_apply(stat, delta, level, now);
 	aggmon_stat_evaluate(stat, now, 0);
 	aggmon_stat_arm(stat);
-}
-
-/* Time alone moves the statistic to @now; thresholds see that. */
-static void aggmon_stat_time_passes(struct aggmon_stat *stat, u64 now)
-{
-	aggmon_stat_advance(stat, now);
-	aggmon_stat_evaluate(stat, now, AGGMON_EVENT_F_TIMER);
 }
 
 static enum hrtimer_restart aggmon_stat_tick(struct hrtimer *timer)
@@ -346,11 +348,11 @@ void aggmon_stat_put(struct aggmon_stat *stat)
 }
 
 static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
-			      struct aggmon_stat *stat)
+			      struct aggmon_stat *stat, gfp_t gfp)
 {
 	if (!entry)
 		return -ENOENT;
-	return aggmon_watch_attach(entry, stat);
+	return aggmon_watch_attach(entry, stat, gfp);
 }
 
 /**
@@ -359,6 +361,8 @@ static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
  * @kind: an &enum aggmon_stat_kind
  * @period_ns: for a rate or leaky bucket, the period; else 0
  * @drain: for a leaky bucket, what drains per period; else 0
+ *
+ * The caller must not destroy @gauge meanwhile.
  *
  * Context: process context, may sleep.
  * Return: the statistic, or an ERR_PTR(): -EINVAL for bad parameters,
@@ -380,7 +384,7 @@ struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,
 	if (!stat)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&aggmon_watch_mutex);
-	err = aggmon_stat_attach(gauge->entry, stat);
+	err = aggmon_stat_attach(gauge->entry, stat, GFP_KERNEL);
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
 		kfree(stat);
@@ -507,7 +511,7 @@ struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 	mutex_lock(&aggmon_watch_mutex);
 	scoped_guard(rcu)
 		entry = aggmon_gauge_find(attr->gauge_id);
-	err = aggmon_stat_attach(entry, stat);
+	err = aggmon_stat_attach(entry, stat, GFP_KERNEL_ACCOUNT);
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
 		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, uid);
@@ -573,6 +577,7 @@ int aggmon_stat_reset(struct file *file)
 	raw_spin_lock_irqsave(&watch->lock, flags);
 	if (!stat->gone) {
 		now = aggmon_watch_now();
+		aggmon_stat_time_passes(stat, now);
 		aggmon_stat_start(stat, watch->level, now);
 		aggmon_stat_evaluate(stat, now, 0);
 		aggmon_stat_arm(stat);

@@ -82,7 +82,7 @@ struct aggmon_threshold {
 	wait_queue_head_t wait;
 	struct irq_work wake;
 	struct work_struct work;
-	struct mutex read_mutex;
+	struct mutex read_mutex;	/* one reader at a time */
 	kuid_t owner;
 	bool charged;
 };

@@ -48,6 +48,7 @@
 #include "stat.h"
 #include "watch.h"
 
+/* See "Lifetime" above: attach, detach and gauge removal. */
 DEFINE_MUTEX(aggmon_watch_mutex);
 
 static atomic64_t aggmon_last_object_id = ATOMIC64_INIT(0);
@@ -78,14 +79,15 @@ static struct aggmon_watch *aggmon_watch_of(struct aggmon_gauge_entry *entry)
 					 lockdep_is_held(&aggmon_watch_mutex));
 }
 
-static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry)
+static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry,
+					     gfp_t gfp)
 {
 	struct aggmon_watch *watch = aggmon_watch_of(entry);
 	unsigned long flags;
 
 	if (watch)
 		return watch;
-	watch = kzalloc(sizeof(*watch), GFP_KERNEL);
+	watch = kzalloc(sizeof(*watch), gfp);
 	if (!watch)
 		return NULL;
 	raw_spin_lock_init(&watch->lock);
@@ -121,18 +123,20 @@ static void aggmon_watch_unhook(struct aggmon_watch *watch)
  * aggmon_watch_attach() - start feeding a gauge's updates to a statistic
  * @entry: the gauge
  * @stat: the statistic, not yet attached
+ * @gfp: how to allocate the gauge's watch if it has none yet: the first
+ *	statistic's creator pays for it
  *
  * Context: process context, aggmon_watch_mutex held.
  * Return: 0 or -ENOMEM.
  */
 int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
-			struct aggmon_stat *stat)
+			struct aggmon_stat *stat, gfp_t gfp)
 {
 	struct aggmon_watch *watch;
 	unsigned long flags;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
-	watch = aggmon_watch_get(entry);
+	watch = aggmon_watch_get(entry, gfp);
 	if (!watch)
 		return -ENOMEM;
 	stat->watch = watch;
@@ -202,26 +206,58 @@ void aggmon_watch_gone(struct aggmon_gauge_entry *entry)
 	}
 }
 
-/**
- * aggmon_watch_update() - fold an update into the watch of its gauge
- * @watch: the watch
- * @delta: what the update added
- *
- * Context: any but NMI.
- */
-static void aggmon_watch_update(struct aggmon_watch *watch, s64 delta)
+/* Fold @delta into @watch's level and feed the new level to statistics. */
+static void aggmon_watch_fold(struct aggmon_watch *watch, s64 delta)
 {
 	struct aggmon_stat *stat;
-	unsigned long flags;
-	u64 now;
+	u64 now = aggmon_watch_now();
 
-	raw_spin_lock_irqsave(&watch->lock, flags);
-	now = aggmon_watch_now();
+	lockdep_assert_held(&watch->lock);
 	watch->level = (u64)watch->level + delta;
 	list_for_each_entry(stat, &watch->stats, node)
 		if (!stat->gone && !stat->dying)
 			aggmon_stat_update(stat, delta, watch->level, now);
+}
+
+static void aggmon_watch_update(struct aggmon_watch *watch, s64 delta)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&watch->lock, flags);
+	aggmon_watch_fold(watch, delta);
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
+}
+
+/**
+ * aggmon_watch_set() - set a watched gauge, in the order of its watch
+ * @entry: the gauge
+ * @value: the new value
+ *
+ * An add that races with a set on another CPU is folded before or after
+ * it, never half: the set takes the difference from the watch's level
+ * under the watch's lock and adds it to the shares there, so the level
+ * and the shares move together and the sequence of values the
+ * statistics see holds exactly @value at the set.
+ *
+ * Context: any but NMI.
+ * Return: false if nothing watches the gauge: the caller sets it itself.
+ */
+bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value)
+{
+	struct aggmon_watch *watch;
+	unsigned long flags;
+	s64 delta;
+
+	guard(rcu)();
+	watch = rcu_dereference(entry->watch);
+	if (!watch)
+		return false;
+	raw_spin_lock_irqsave(&watch->lock, flags);
+	delta = (u64)value - (u64)watch->level;
+	this_cpu_add(*entry->pcpu, delta);
+	aggmon_watch_fold(watch, delta);
+	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	return true;
 }
 
 /**

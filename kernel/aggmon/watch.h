@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/types.h>
 
 struct aggmon_gauge_entry;
 struct aggmon_stat;
@@ -38,9 +39,10 @@ struct aggmon_watch {
 extern struct mutex aggmon_watch_mutex;
 
 int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
-			struct aggmon_stat *stat);
+			struct aggmon_stat *stat, gfp_t gfp);
 void aggmon_watch_detach(struct aggmon_stat *stat);
 void aggmon_watch_gone(struct aggmon_gauge_entry *entry);
+bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value);
 u64 aggmon_watch_now(void);
 u64 aggmon_object_id(void);
 

@@ -1,4 +1,6 @@
-# The update-path benchmark: its table goes to the kernel log.
+# The update-path benchmark: its table goes to the kernel log; then the
+# crossing-to-wake latency against eventfd, from userspace.
 insmod /lib/aggmon/aggmon_bench.ko run=1 || exit 1
 rmmod aggmon_bench
 dmesg | grep 'aggmon_bench'
+aggmon_wake_bench 2000 || exit 1

@@ -342,8 +342,8 @@ enum aggmon_threshold_kind {
  *	%AGGMON_QUEUE_LEN_DEFAULT.
  * @id: out: the threshold's id, which events carry; must be 0 on input.
  *
- * A threshold created while the statistic is already past @value fires
- * at once, with %AGGMON_EVENT_F_INITIAL.  The call returns a close-on-exec
+ * A threshold created while the statistic is already at or past @value
+ * fires at once, with %AGGMON_EVENT_F_INITIAL.  The call returns a close-on-exec
  * file descriptor: poll() reports EPOLLIN while events are queued and
  * read() returns whole &struct aggmon_event records (O_NONBLOCK:
  * EAGAIN when none is queued).
@@ -365,7 +365,9 @@ struct aggmon_threshold_create_attr {
  * @AGGMON_EVENT_FIRED: the threshold fired.
  * @AGGMON_EVENT_CANCELLED: a threshold of a _CANCEL kind was cancelled.
  * @AGGMON_EVENT_LOST: nothing happened but the loss of @lost events,
- *	reported when no later event could carry the count.
+ *	reported when no later event could carry the count.  Its @seq and
+ *	@time_ns are those of the last event lost, so the events lost are
+ *	numbered @seq - @lost + 1 to @seq; @value is 0.
  * @AGGMON_EVENT_GONE: the gauge was removed; the threshold will not fire
  *	again and reads after this record fail with ENODEV.
  */
@@ -385,7 +387,8 @@ enum aggmon_event_type {
  * struct aggmon_event - a record read from a threshold's file descriptor
  *
  * @seq: the event's number on this threshold, from 1; lost events use up
- *	numbers too, so a gap of @lost precedes this one.
+ *	numbers too, so a gap of @lost numbers precedes this one (see
+ *	%AGGMON_EVENT_LOST for the record that reports a loss alone).
  * @time_ns: CLOCK_MONOTONIC time of the update (or timer) that raised it.
  * @gauge_id: the gauge.
  * @stat_id: the statistic.
