@@ -5,7 +5,8 @@ import json
 import sys
 
 OPS = ["this_cpu_add", "atomic64_add_private", "atomic64_add_shared",
-       "percpu_counter_add_batch", "aggmon_gauge_add", "gauge_add_hwm",
+       "percpu_counter_add_batch", "aggmon_gauge_add",
+       "gauge_add_others_watched", "gauge_add_hwm",
        "gauge_add_hwm_1far", "gauge_add_hwm_10kfar", "gauge_add_near",
        "gauge_add_crossing"]
 # (operation, baseline, target): the issues' speed targets.

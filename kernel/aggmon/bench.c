@@ -13,9 +13,12 @@
  *   atomic64_add (private)     one atomic per CPU, each on its own line
  *   atomic64_add (shared)      one atomic all CPUs hit
  *   percpu_counter_add_batch   the kernel's per-CPU counter
- *   aggmon_gauge_add           a gauge with nothing attached
+ *   aggmon_gauge_add           a gauge with nothing attached, while no
+ *                              gauge in the system is watched
  *
- * and then gauges that statistics and thresholds watch, each its own:
+ * and then, once the gauges below are watched (the static key is on):
+ *
+ *   gauge_add_others_watched   the same unwatched gauge
  *
  *   gauge_add_hwm              a high-watermark statistic, no threshold
  *   gauge_add_hwm_1far         the same with one threshold far away
@@ -57,6 +60,7 @@ enum bench_op {
 	OP_ATOMIC_SHARED,
 	OP_PERCPU_COUNTER,
 	OP_GAUGE_ADD,
+	OP_GAUGE_ADD_KEY_ON,
 	OP_GAUGE_HWM,
 	OP_GAUGE_HWM_FAR1,
 	OP_GAUGE_HWM_FAR10K,
@@ -76,6 +80,7 @@ static const char * const bench_op_names[NR_OPS] = {
 	[OP_ATOMIC_SHARED]	= "atomic64_add_shared",
 	[OP_PERCPU_COUNTER]	= "percpu_counter_add_batch",
 	[OP_GAUGE_ADD]		= "aggmon_gauge_add",
+	[OP_GAUGE_ADD_KEY_ON]	= "gauge_add_others_watched",
 	[OP_GAUGE_HWM]		= "gauge_add_hwm",
 	[OP_GAUGE_HWM_FAR1]	= "gauge_add_hwm_1far",
 	[OP_GAUGE_HWM_FAR10K]	= "gauge_add_hwm_10kfar",
@@ -142,6 +147,7 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 			percpu_counter_add(&bench.pcc, 1);
 		break;
 	case OP_GAUGE_ADD:
+	case OP_GAUGE_ADD_KEY_ON:
 		for (i = 0; i < n; i++)
 			aggmon_gauge_add(&bench.gauge, 1);
 		break;
@@ -263,6 +269,7 @@ static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 	}
 	bench_ratio(result, OP_GAUGE_ADD, OP_THIS_CPU_ADD, "<= 1.50");
 	bench_ratio(result, OP_GAUGE_ADD, OP_PERCPU_COUNTER, "<= 1.00");
+	bench_ratio(result, OP_GAUGE_ADD_KEY_ON, OP_THIS_CPU_ADD, "none");
 	bench_ratio(result, OP_GAUGE_HWM_FAR1, OP_THIS_CPU_ADD, "<= 2.00");
 	bench_ratio(result, OP_GAUGE_HWM_FAR10K, OP_GAUGE_HWM_FAR1, "<= 1.10");
 
@@ -361,31 +368,46 @@ static int bench_watch(void)
 	return err;
 }
 
-static int bench_measure(void)
+/* Measure ops @first to @last into @result. */
+static int bench_measure(u64 result[NR_OPS][NR_MODES], int first, int last)
 {
-	u64 result[NR_OPS][NR_MODES];
 	const struct cpumask *masks[NR_MODES] = {
 		cpumask_of(cpumask_first(cpu_online_mask)), cpu_online_mask,
 	};
-	u64 *ps;
+	int n = last - first + 1;
 	int op, mode, s;
+	u64 *ps;
 
-	ps = kcalloc(NR_OPS * NR_MODES * samples, sizeof(*ps), GFP_KERNEL);
+	ps = kcalloc(n * NR_MODES * samples, sizeof(*ps), GFP_KERNEL);
 	if (!ps)
 		return -ENOMEM;
 	for (s = 0; s < samples; s++)
-		for (op = 0; op < NR_OPS; op++)
+		for (op = 0; op < n; op++)
 			for (mode = 0; mode < NR_MODES; mode++)
 				ps[(op * NR_MODES + mode) * samples + s] =
-					bench_run(op, masks[mode]);
-	for (op = 0; op < NR_OPS; op++)
+					bench_run(first + op, masks[mode]);
+	for (op = 0; op < n; op++)
 		for (mode = 0; mode < NR_MODES; mode++)
-			result[op][mode] =
+			result[first + op][mode] =
 				median(ps + (op * NR_MODES + mode) * samples,
 				       samples);
 	kfree(ps);
-	bench_report(result, cpumask_weight(cpu_online_mask));
 	return 0;
+}
+
+/* Unwatched first, with the static key off; then with watched gauges. */
+static int bench_all(void)
+{
+	u64 result[NR_OPS][NR_MODES];
+	int err;
+
+	err = bench_measure(result, 0, OP_GAUGE_ADD);
+	err = err ?: bench_watch();
+	err = err ?: bench_measure(result, OP_GAUGE_ADD_KEY_ON, NR_OPS - 1);
+	bench_unwatch();
+	if (!err)
+		bench_report(result, cpumask_weight(cpu_online_mask));
+	return err;
 }
 
 static int __init aggmon_bench_init(void)
@@ -406,9 +428,7 @@ static int __init aggmon_bench_init(void)
 		goto out;
 	err = aggmon_gauge_init(&bench.gauge, &bench_class, NULL);
 	if (!err) {
-		err = bench_watch();
-		err = err ?: bench_measure();
-		bench_unwatch();
+		err = bench_all();
 		aggmon_gauge_destroy(&bench.gauge);
 	}
 	percpu_counter_destroy(&bench.pcc);

@@ -172,7 +172,8 @@ void aggmon_stat_advance(struct aggmon_stat *stat, u64 now)
  * @stat: the statistic
  * @delta: what the update changed (the new value minus the old, mod 2^64)
  * @level: the gauge's value after the update
- * @now: the time, in ns, not before the last call
+ * @now: the time, in ns, not before the last call; only rates and leaky
+ *	buckets look at it
  */
 void aggmon_stat_apply(struct aggmon_stat *stat, s64 delta, s64 level,
 		       u64 now)
@@ -251,22 +252,41 @@ static void aggmon_stat_time_passes(struct aggmon_stat *stat, u64 now)
 	aggmon_stat_evaluate(stat, now, AGGMON_EVENT_F_TIMER);
 }
 
+static bool aggmon_stat_timed(const struct aggmon_stat *stat)
+{
+	return stat->kind == AGGMON_STAT_RATE ||
+	       stat->kind == AGGMON_STAT_LEAKY_BUCKET;
+}
+
+/* The time of the update, read from the clock the first time it is needed. */
+static u64 aggmon_update_time(u64 *now)
+{
+	if (!*now)
+		*now = aggmon_watch_now();
+	return *now;
+}
+
 /**
  * aggmon_stat_update() - feed an update of the gauge to a statistic
  * @stat: the statistic
  * @delta: what the update changed
  * @level: the gauge's value after it
- * @now: the time of the update, in ns
+ * @now: the time of the update in ns, or 0 if nobody read it yet: the
+ *	clock is read only for a time-driven statistic or an event, and
+ *	then once per update
  *
  * Context: the watch's lock held.
  */
 void aggmon_stat_update(struct aggmon_stat *stat, s64 delta, s64 level,
-			u64 now)
+			u64 *now)
 {
 	/* What time alone did before the update is reported first. */
-	aggmon_stat_time_passes(stat, now);
-	aggmon_stat_apply(stat, delta, level, now);
-	aggmon_stat_evaluate(stat, now, 0);
+	if (aggmon_stat_timed(stat))
+		aggmon_stat_time_passes(stat, aggmon_update_time(now));
+	aggmon_stat_apply(stat, delta, level, *now);
+	if (aggmon_bounds_hit(&stat->bounds, stat->value))
+		aggmon_thresholds_evaluate(&stat->bounds, stat->value,
+					   aggmon_update_time(now), 0);
 	aggmon_stat_arm(stat);
 }
 

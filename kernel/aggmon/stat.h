@@ -78,7 +78,7 @@ void aggmon_stat_apply(struct aggmon_stat *stat, s64 delta, s64 level,
 		       u64 now);
 u64 aggmon_stat_next_tick(const struct aggmon_stat *stat);
 void aggmon_stat_update(struct aggmon_stat *stat, s64 delta, s64 level,
-			u64 now);
+			u64 *now);
 void aggmon_stat_put(struct aggmon_stat *stat);
 
 struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,

@@ -96,7 +96,7 @@ static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry,
 	watch->gauge_id = entry->id;
 
 	rcu_assign_pointer(entry->watch, watch);
-	static_branch_inc(&aggmon_watching);
+	static_branch_deferred_inc(&aggmon_watching);
 	WRITE_ONCE(entry->gauge->watched, 1);
 	/* Updates that see the flag reach the watch after this read. */
 	smp_mb();
@@ -114,7 +114,7 @@ static void aggmon_watch_unhook(struct aggmon_watch *watch)
 	if (!entry)
 		return;
 	WRITE_ONCE(entry->gauge->watched, 0);
-	static_branch_dec(&aggmon_watching);
+	static_branch_slow_dec_deferred(&aggmon_watching);
 	RCU_INIT_POINTER(entry->watch, NULL);
 	watch->entry = NULL;
 }
@@ -210,13 +210,13 @@ void aggmon_watch_gone(struct aggmon_gauge_entry *entry)
 static void aggmon_watch_fold(struct aggmon_watch *watch, s64 delta)
 {
 	struct aggmon_stat *stat;
-	u64 now = aggmon_watch_now();
+	u64 now = 0;	/* read when first needed */
 
 	lockdep_assert_held(&watch->lock);
 	watch->level = (u64)watch->level + delta;
 	list_for_each_entry(stat, &watch->stats, node)
 		if (!stat->gone && !stat->dying)
-			aggmon_stat_update(stat, delta, watch->level, now);
+			aggmon_stat_update(stat, delta, watch->level, &now);
 }
 
 static void aggmon_watch_update(struct aggmon_watch *watch, s64 delta)
