@@ -222,7 +222,8 @@ static void check_one_ev(struct __test_metadata *_metadata, int where,
 #define CHECK_NO_EV(t)	check_no_ev(_metadata, __LINE__, (t))
 
 /*
- * Reads records from a non-blocking fd until EAGAIN or @max records:
+ * Reads records from a non-blocking fd until EAGAIN (or ENODEV once the
+ * GONE record was read) or @max records:
  * returns how many, or -1 with read()'s errno.
  */
 static int drain_events(int fd, struct aggmon_event *buf, int max)
@@ -232,8 +233,10 @@ static int drain_events(int fd, struct aggmon_event *buf, int max)
 
 	while (n < max) {
 		r = read_events(fd, buf + n, max - n);
+		/* Nothing more now, or ever (ENODEV follows GONE). */
 		if (r < 0)
-			return errno == EAGAIN ? n : -1;
+			return errno == EAGAIN || (errno == ENODEV && n) ?
+			       n : -1;
 		if (r == 0 || r % sizeof(*buf)) {
 			errno = EPROTO;	/* only whole records */
 			return -1;
