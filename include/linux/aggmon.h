@@ -17,7 +17,6 @@
 #include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/jump_label.h>
-#include <linux/jump_label_ratelimit.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 #include <uapi/linux/aggmon.h>
@@ -106,7 +105,7 @@ u64 aggmon_gauge_id(const struct aggmon_gauge *gauge);
 void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta);
 
 /* Enabled while any gauge in the system is watched, and a second after. */
-extern struct static_key_false_deferred aggmon_watching;
+DECLARE_STATIC_KEY_FALSE(aggmon_watching);
 
 /**
  * aggmon_gauge_add() - add @delta to a gauge
@@ -121,7 +120,7 @@ extern struct static_key_false_deferred aggmon_watching;
 static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
 {
 	this_cpu_add(*gauge->pcpu, delta);
-	if (static_branch_unlikely(&aggmon_watching.key) &&
+	if (static_branch_unlikely(&aggmon_watching) &&
 	    unlikely(READ_ONCE(gauge->watched)))
 		__aggmon_gauge_watched(gauge, delta);
 }

@@ -51,12 +51,8 @@
 #include "limits.h"
 #include "watch.h"
 
-/*
- * Switched off a second after the last watch goes, not at once, as perf
- * does with its keys: patching the text of every update site is costly,
- * and a tool that opens and closes statistics would do it all the time.
- */
-DEFINE_STATIC_KEY_DEFERRED_FALSE(aggmon_watching, HZ);
+/* Switched by watch.c. */
+DEFINE_STATIC_KEY_FALSE(aggmon_watching);
 EXPORT_SYMBOL_GPL(aggmon_watching);
 
 /* Where updates of a gauge go while it is not registered. */

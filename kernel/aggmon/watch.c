@@ -43,6 +43,7 @@
 #include <linux/jump_label.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "gauge.h"
 #include "stat.h"
@@ -50,6 +51,24 @@
 
 /* See "Lifetime" above: attach, detach and gauge removal. */
 DEFINE_MUTEX(aggmon_watch_mutex);
+
+/*
+ * aggmon_watching goes on with the first watch in the system and off a
+ * second after the last one goes, not at once, as perf does with its
+ * keys: patching every update site is costly, and a tool that opens and
+ * closes statistics would otherwise do it all the time.
+ */
+static unsigned int aggmon_nr_watches;	/* under aggmon_watch_mutex */
+
+static void aggmon_watching_off(struct work_struct *work)
+{
+	mutex_lock(&aggmon_watch_mutex);
+	if (!aggmon_nr_watches)
+		static_branch_disable(&aggmon_watching);
+	mutex_unlock(&aggmon_watch_mutex);
+}
+
+static DECLARE_DELAYED_WORK(aggmon_watching_off_work, aggmon_watching_off);
 
 static atomic64_t aggmon_last_object_id = ATOMIC64_INIT(0);
 
@@ -96,7 +115,8 @@ static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry,
 	watch->gauge_id = entry->id;
 
 	rcu_assign_pointer(entry->watch, watch);
-	static_branch_deferred_inc(&aggmon_watching);
+	if (!aggmon_nr_watches++)
+		static_branch_enable(&aggmon_watching);
 	WRITE_ONCE(entry->gauge->watched, 1);
 	/* Updates that see the flag reach the watch after this read. */
 	smp_mb();
@@ -114,7 +134,8 @@ static void aggmon_watch_unhook(struct aggmon_watch *watch)
 	if (!entry)
 		return;
 	WRITE_ONCE(entry->gauge->watched, 0);
-	static_branch_slow_dec_deferred(&aggmon_watching);
+	if (!--aggmon_nr_watches)
+		schedule_delayed_work(&aggmon_watching_off_work, HZ);
 	RCU_INIT_POINTER(entry->watch, NULL);
 	watch->entry = NULL;
 }

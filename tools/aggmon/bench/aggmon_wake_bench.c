@@ -211,11 +211,12 @@ int main(int argc, char **argv)
 		       (unsigned long long)pct(lat[kind], rounds, 50),
 		       (unsigned long long)pct(lat[kind], rounds, 99));
 	}
-	printf("aggmon_wake_json: {\"rounds\": %d, \"unit\": \"ns\", \"eventfd\": {\"p50\": %llu, \"p99\": %llu}, \"aggmon\": {\"p50\": %llu, \"p99\": %llu}}\n",
-	       rounds,
-	       (unsigned long long)pct(lat[0], rounds, 50),
-	       (unsigned long long)pct(lat[0], rounds, 99),
-	       (unsigned long long)pct(lat[1], rounds, 50),
-	       (unsigned long long)pct(lat[1], rounds, 99));
+	printf("aggmon_wake_json: {\"rounds\": %d, \"unit\": \"ns\"", rounds);
+	for (kind = 0; kind < NR_KINDS; kind++)
+		printf(", \"%s\": {\"p50\": %llu, \"p99\": %llu}",
+		       kind_names[kind],
+		       (unsigned long long)pct(lat[kind], rounds, 50),
+		       (unsigned long long)pct(lat[kind], rounds, 99));
+	printf("}\n");
 	return 0;
 }
