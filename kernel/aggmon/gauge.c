@@ -52,7 +52,7 @@
 #include "watch.h"
 
 /* Switched by watch.c. */
-DEFINE_STATIC_KEY_FALSE(aggmon_watching);
+struct static_key_false aggmon_watching = STATIC_KEY_FALSE_INIT;
 EXPORT_SYMBOL_GPL(aggmon_watching);
 
 /* Where updates of a gauge go while it is not registered. */
