@@ -59,7 +59,8 @@ struct aggmon_threshold;
  * the update that crossed the threshold (process, softirq or hardirq),
  * or of the timer that moved a rate or leaky bucket across it, with
  * interrupts disabled and the gauge's watch lock held: it must not sleep,
- * must not update any watched gauge and must not read or change anything
+ * must not update or set any gauge (whether a gauge is watched is up to
+ * userspace; a WARN catches it) and must not read or change anything
  * that watches a gauge.  Its %AGGMON_EVENT_GONE comes from the context
  * that removes the gauge, in process context but with the lock that
  * serialises creation and removal held: it must not create or destroy

@@ -34,7 +34,8 @@ int aggmon_event_queue_init(struct aggmon_event_queue *queue, u32 size,
 {
 	memset(queue, 0, sizeof(*queue));
 	raw_spin_lock_init(&queue->lock);
-	queue->ring = kcalloc(size, sizeof(*queue->ring), gfp);
+	/* Up to 256 KiB: need not be contiguous. */
+	queue->ring = kvcalloc(size, sizeof(*queue->ring), gfp);
 	if (!queue->ring)
 		return -ENOMEM;
 	queue->size = size;
@@ -47,7 +48,7 @@ int aggmon_event_queue_init(struct aggmon_event_queue *queue, u32 size,
  */
 void aggmon_event_queue_free(struct aggmon_event_queue *queue)
 {
-	kfree(queue->ring);
+	kvfree(queue->ring);
 	queue->ring = NULL;
 }
 

@@ -418,7 +418,8 @@ void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value)
 	struct aggmon_gauge_entry *entry = gauge->entry;
 	unsigned long flags;
 
-	if (!entry)
+	/* Under a watch lock, set_lock would nest the other way round. */
+	if (!entry || WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback)))
 		return;
 	raw_spin_lock_irqsave(&entry->set_lock, flags);
 	if (!READ_ONCE(gauge->watched) || !aggmon_watch_set(entry, value))

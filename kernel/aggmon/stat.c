@@ -332,7 +332,17 @@ static struct aggmon_stat *aggmon_stat_alloc(u32 kind, u64 period_ns,
 	stat->timer.function = aggmon_stat_tick;
 	kref_init(&stat->ref);
 	stat->id = aggmon_object_id();
+	aggmon_watching_get();
 	return stat;
+}
+
+/* Free a statistic that is not, or no longer, attached. */
+static void aggmon_stat_free(struct aggmon_stat *stat)
+{
+	if (stat->charged)
+		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, stat->owner);
+	aggmon_watching_put();
+	kfree(stat);
 }
 
 /**
@@ -360,19 +370,16 @@ void aggmon_stat_put(struct aggmon_stat *stat)
 		aggmon_watch_detach(stat);
 	}
 	mutex_unlock(&aggmon_watch_mutex);
-	if (!last)
-		return;
-	if (stat->charged)
-		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, stat->owner);
-	kfree(stat);
+	if (last)
+		aggmon_stat_free(stat);
 }
 
 static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
-			      struct aggmon_stat *stat, gfp_t gfp)
+			      struct aggmon_stat *stat)
 {
 	if (!entry)
 		return -ENOENT;
-	return aggmon_watch_attach(entry, stat, gfp);
+	return aggmon_watch_attach(entry, stat);
 }
 
 /**
@@ -384,7 +391,8 @@ static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
  *
  * The caller must not destroy @gauge meanwhile.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; not under cpus_read_lock(), as
+ * the first statistic in the system switches a static key.
  * Return: the statistic, or an ERR_PTR(): -EINVAL for bad parameters,
  * -ENODEV for a gauge whose aggmon_gauge_init() failed, -ENOMEM.
  */
@@ -404,10 +412,10 @@ struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,
 	if (!stat)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&aggmon_watch_mutex);
-	err = aggmon_stat_attach(gauge->entry, stat, GFP_KERNEL);
+	err = aggmon_stat_attach(gauge->entry, stat);
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
-		kfree(stat);
+		aggmon_stat_free(stat);
 		return ERR_PTR(err);
 	}
 	return stat;
@@ -531,11 +539,10 @@ struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 	mutex_lock(&aggmon_watch_mutex);
 	scoped_guard(rcu)
 		entry = aggmon_gauge_find(attr->gauge_id);
-	err = aggmon_stat_attach(entry, stat, GFP_KERNEL_ACCOUNT);
+	err = aggmon_stat_attach(entry, stat);
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
-		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, uid);
-		kfree(stat);
+		aggmon_stat_free(stat);
 		return ERR_PTR(err);
 	}
 

@@ -144,7 +144,10 @@ static void aggmon_threshold_emit(struct aggmon_threshold *threshold,
 	};
 
 	if (threshold->fn && !(threshold->flags & AGGMON_THRESHOLD_DEFERRED)) {
+		/* Interrupts are off: the callback stays on this CPU. */
+		__this_cpu_inc(aggmon_in_callback);
 		threshold->fn(&event, threshold->data);
+		__this_cpu_dec(aggmon_in_callback);
 		return;
 	}
 	aggmon_event_push(&threshold->queue, &event);
@@ -481,8 +484,13 @@ static ssize_t aggmon_threshold_read(struct file *file, char __user *buf,
 
 	if (count < sizeof(event))
 		return -EINVAL;
-	if (mutex_lock_interruptible(&threshold->read_mutex))
+	/* Another reader may be asleep holding the mutex. */
+	if (file->f_flags & O_NONBLOCK) {
+		if (!mutex_trylock(&threshold->read_mutex))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&threshold->read_mutex)) {
 		return -ERESTARTSYS;
+	}
 	while (!done && !err) {
 		while (done + sizeof(event) <= count &&
 		       aggmon_event_peek(queue, &event)) {

@@ -53,23 +53,52 @@
 DEFINE_MUTEX(aggmon_watch_mutex);
 
 /*
- * aggmon_watching goes on with the first watch in the system and off a
- * second after the last one goes, not at once, as perf does with its
- * keys: patching every update site is costly, and a tool that opens and
- * closes statistics would otherwise do it all the time.
+ * Every statistic holds a reference on aggmon_watching from before it
+ * attaches until after it detaches, so the key is on whenever a gauge is
+ * watched.  References are taken and dropped outside aggmon_watch_mutex:
+ * switching a static key takes cpus_read_lock(), and a gauge may be
+ * destroyed from a CPU hotplug callback, under the hotplug lock.  They
+ * are dropped a second late, in a batch, as perf does with its keys:
+ * patching every update site is costly, and a tool that opens and closes
+ * statistics would otherwise do it all the time.
  */
-static unsigned int aggmon_nr_watches;	/* under aggmon_watch_mutex */
+static atomic_t aggmon_watching_puts = ATOMIC_INIT(0);
 
-static void aggmon_watching_off(struct work_struct *work)
+static void aggmon_watching_drop(struct work_struct *work)
 {
-	mutex_lock(&aggmon_watch_mutex);
-	if (!aggmon_nr_watches)
-		static_branch_disable(&aggmon_watching);
-	mutex_unlock(&aggmon_watch_mutex);
+	int puts = atomic_xchg(&aggmon_watching_puts, 0);
+
+	while (puts--)
+		static_branch_dec(&aggmon_watching);
 }
 
-static DECLARE_DELAYED_WORK(aggmon_watching_off_work, aggmon_watching_off);
+static DECLARE_DELAYED_WORK(aggmon_watching_drop_work, aggmon_watching_drop);
 
+/**
+ * aggmon_watching_get() - keep the update sites' slow path enabled
+ *
+ * Context: process context, not under cpus_read_lock().
+ */
+void aggmon_watching_get(void)
+{
+	static_branch_inc(&aggmon_watching);
+}
+
+/**
+ * aggmon_watching_put() - drop a reference from aggmon_watching_get()
+ *
+ * The reference goes a second later.
+ *
+ * Context: any context that may queue work.
+ */
+void aggmon_watching_put(void)
+{
+	atomic_inc(&aggmon_watching_puts);
+	schedule_delayed_work(&aggmon_watching_drop_work, HZ);
+}
+
+/* Non-zero while a threshold's direct callback runs on this CPU. */
+DEFINE_PER_CPU(unsigned int, aggmon_in_callback);
 static atomic64_t aggmon_last_object_id = ATOMIC64_INIT(0);
 
 /**
@@ -98,15 +127,15 @@ static struct aggmon_watch *aggmon_watch_of(struct aggmon_gauge_entry *entry)
 					 lockdep_is_held(&aggmon_watch_mutex));
 }
 
-static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry,
-					     gfp_t gfp)
+static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry)
 {
 	struct aggmon_watch *watch = aggmon_watch_of(entry);
 	unsigned long flags;
 
 	if (watch)
 		return watch;
-	watch = kzalloc(sizeof(*watch), gfp);
+	/* One per watched gauge, bounded by the gauges: not charged. */
+	watch = kzalloc(sizeof(*watch), GFP_KERNEL);
 	if (!watch)
 		return NULL;
 	raw_spin_lock_init(&watch->lock);
@@ -114,14 +143,14 @@ static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry,
 	watch->entry = entry;
 	watch->gauge_id = entry->id;
 
+	/* The statistic's reference keeps aggmon_watching on. */
 	rcu_assign_pointer(entry->watch, watch);
-	if (!aggmon_nr_watches++)
-		static_branch_enable(&aggmon_watching);
 	WRITE_ONCE(entry->gauge->watched, 1);
 	/* Updates that see the flag reach the watch after this read. */
 	smp_mb();
 	raw_spin_lock_irqsave(&watch->lock, flags);
 	watch->level = aggmon_entry_read(entry);
+	watch->live = true;
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
 	return watch;
 }
@@ -130,12 +159,15 @@ static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry,
 static void aggmon_watch_unhook(struct aggmon_watch *watch)
 {
 	struct aggmon_gauge_entry *entry = watch->entry;
+	unsigned long flags;
 
 	if (!entry)
 		return;
+	/* A set that still finds the watch must not trust its level. */
+	raw_spin_lock_irqsave(&watch->lock, flags);
+	watch->live = false;
+	raw_spin_unlock_irqrestore(&watch->lock, flags);
 	WRITE_ONCE(entry->gauge->watched, 0);
-	if (!--aggmon_nr_watches)
-		schedule_delayed_work(&aggmon_watching_off_work, HZ);
 	RCU_INIT_POINTER(entry->watch, NULL);
 	watch->entry = NULL;
 }
@@ -143,21 +175,20 @@ static void aggmon_watch_unhook(struct aggmon_watch *watch)
 /**
  * aggmon_watch_attach() - start feeding a gauge's updates to a statistic
  * @entry: the gauge
- * @stat: the statistic, not yet attached
- * @gfp: how to allocate the gauge's watch if it has none yet: the first
- *	statistic's creator pays for it
+ * @stat: the statistic, not yet attached, holding a reference from
+ *	aggmon_watching_get()
  *
  * Context: process context, aggmon_watch_mutex held.
  * Return: 0 or -ENOMEM.
  */
 int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
-			struct aggmon_stat *stat, gfp_t gfp)
+			struct aggmon_stat *stat)
 {
 	struct aggmon_watch *watch;
 	unsigned long flags;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
-	watch = aggmon_watch_get(entry, gfp);
+	watch = aggmon_watch_get(entry);
 	if (!watch)
 		return -ENOMEM;
 	stat->watch = watch;
@@ -274,6 +305,11 @@ bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value)
 	if (!watch)
 		return false;
 	raw_spin_lock_irqsave(&watch->lock, flags);
+	if (!watch->live) {
+		/* Not started yet, or unhooked: the caller sets the shares. */
+		raw_spin_unlock_irqrestore(&watch->lock, flags);
+		return false;
+	}
 	delta = (u64)value - (u64)watch->level;
 	this_cpu_add(*entry->pcpu, delta);
 	aggmon_watch_fold(watch, delta);
@@ -296,7 +332,8 @@ void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
 	struct aggmon_gauge_entry *entry = READ_ONCE(gauge->entry);
 	struct aggmon_watch *watch;
 
-	if (!entry)
+	/* It would take a watch lock inside the one the callback runs under. */
+	if (WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback)) || !entry)
 		return;
 	rcu_read_lock();
 	watch = rcu_dereference(entry->watch);

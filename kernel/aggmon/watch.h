@@ -7,6 +7,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -19,6 +20,8 @@ struct aggmon_stat;
  * @lock: orders the gauge's watched updates; protects @level, @stats and
  *	every statistic and threshold on them
  * @level: the gauge's value, as the sum of the updates in @lock's order
+ * @live: @level has been started from the gauge's shares and the watch is
+ *	still hooked to the gauge: a set may compute from @level
  * @stats: the statistics
  * @entry: the gauge; NULL once it is gone
  * @gauge_id: its id
@@ -28,6 +31,7 @@ struct aggmon_stat;
 struct aggmon_watch {
 	raw_spinlock_t lock;
 	s64 level;
+	bool live;
 	struct list_head stats;
 	struct aggmon_gauge_entry *entry;
 	u64 gauge_id;
@@ -38,8 +42,13 @@ struct aggmon_watch {
 /* Serialises attaching, detaching and the removal of watched gauges. */
 extern struct mutex aggmon_watch_mutex;
 
+/* Non-zero while a threshold's direct callback runs on this CPU. */
+DECLARE_PER_CPU(unsigned int, aggmon_in_callback);
+
 int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
-			struct aggmon_stat *stat, gfp_t gfp);
+			struct aggmon_stat *stat);
+void aggmon_watching_get(void);
+void aggmon_watching_put(void);
 void aggmon_watch_detach(struct aggmon_stat *stat);
 void aggmon_watch_gone(struct aggmon_gauge_entry *entry);
 bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value);
