@@ -287,7 +287,8 @@ void aggmon_stat_update(struct aggmon_stat *stat, s64 delta, s64 level,
 	if (aggmon_bounds_hit(&stat->bounds, stat->value))
 		aggmon_thresholds_evaluate(&stat->bounds, stat->value,
 					   aggmon_update_time(now), 0);
-	aggmon_stat_arm(stat);
+	if (aggmon_stat_timed(stat))
+		aggmon_stat_arm(stat);
 }
 
 static enum hrtimer_restart aggmon_stat_tick(struct hrtimer *timer)

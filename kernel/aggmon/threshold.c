@@ -129,10 +129,12 @@ static void aggmon_threshold_place(struct aggmon_bounds *bounds,
 		threshold->parked = true;	/* no value can cancel it */
 }
 
-static void aggmon_threshold_emit(struct aggmon_threshold *threshold,
-				  u32 type, s64 value, u64 now, u32 flags)
+/* The threshold's next event: it takes the next sequence number. */
+static struct aggmon_event aggmon_threshold_event(struct aggmon_threshold *threshold,
+						  u32 type, s64 value, u64 now,
+						  u32 flags)
 {
-	struct aggmon_event event = {
+	return (struct aggmon_event) {
 		.seq = ++threshold->seq,
 		.time_ns = now,
 		.gauge_id = threshold->stat->gauge_id,
@@ -142,8 +144,21 @@ static void aggmon_threshold_emit(struct aggmon_threshold *threshold,
 		.type = type,
 		.flags = flags,
 	};
+}
 
-	if (threshold->fn && !(threshold->flags & AGGMON_THRESHOLD_DEFERRED)) {
+/* Its callback runs at once, instead of reading events from a queue. */
+static bool aggmon_threshold_direct(const struct aggmon_threshold *threshold)
+{
+	return threshold->fn && !(threshold->flags & AGGMON_THRESHOLD_DEFERRED);
+}
+
+static void aggmon_threshold_emit(struct aggmon_threshold *threshold,
+				  u32 type, s64 value, u64 now, u32 flags)
+{
+	struct aggmon_event event = aggmon_threshold_event(threshold, type,
+							   value, now, flags);
+
+	if (aggmon_threshold_direct(threshold)) {
 		/* Interrupts are off: the callback stays on this CPU. */
 		__this_cpu_inc(aggmon_in_callback);
 		threshold->fn(&event, threshold->data);
@@ -290,16 +305,11 @@ void aggmon_threshold_remove(struct aggmon_bounds *bounds,
  */
 void aggmon_threshold_gone(struct aggmon_threshold *threshold, u64 now)
 {
-	struct aggmon_event event = {
-		.seq = ++threshold->seq,
-		.time_ns = now,
-		.gauge_id = threshold->stat->gauge_id,
-		.stat_id = threshold->stat->id,
-		.threshold_id = threshold->id,
-		.type = AGGMON_EVENT_GONE,
-	};
+	struct aggmon_event event = aggmon_threshold_event(threshold,
+							   AGGMON_EVENT_GONE,
+							   0, now, 0);
 
-	if (threshold->fn && !(threshold->flags & AGGMON_THRESHOLD_DEFERRED)) {
+	if (aggmon_threshold_direct(threshold)) {
 		threshold->fn(&event, threshold->data);
 		return;
 	}

@@ -61,6 +61,12 @@ DEFINE_MUTEX(aggmon_watch_mutex);
  * are dropped a second late, in a batch, as perf does with its keys:
  * patching every update site is costly, and a tool that opens and closes
  * statistics would otherwise do it all the time.
+ *
+ * This is what struct static_key_false_deferred does; it is not used
+ * because the update path's key must be exported, and its DEFINE_ macro
+ * is not a definition that checkpatch lets EXPORT_SYMBOL_GPL() follow
+ * (nor is it the same struct without CONFIG_JUMP_LABEL, so it cannot be
+ * spelled out instead).
  */
 static atomic_t aggmon_watching_puts = ATOMIC_INIT(0);
 
