@@ -855,6 +855,46 @@ TEST_F(stat, values)
 }
 
 /*
+ * One step of a statistic's table: an update of the gauge (or a reset of
+ * the statistic), then the statistic's exact value and the gauge's level,
+ * and the one event (or none) a threshold on the statistic raises.
+ */
+struct value_step {
+	int op;		/* AGGMON_UPDATE_ADD, _SET, or -1: reset */
+	__s64 arg;
+	__s64 value, level;
+	__u32 ev;
+};
+
+static void run_value_steps(struct __test_metadata *_metadata, int gfd,
+			    struct st *s, struct th *t,
+			    const struct value_step *steps, size_t n)
+{
+	__u64 lo, hi;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int where = -(int)(i + 1);	/* failures name the step */
+
+		lo = now_ns();
+		if (steps[i].op < 0) {
+			ASSERT_EQ(0, stat_reset(s->fd));
+		} else {
+			ASSERT_EQ(0, aggmon_update(gfd, steps[i].op,
+						   steps[i].arg));
+		}
+		hi = now_ns();
+		check_stat(_metadata, where, s, steps[i].value,
+			   steps[i].level);
+		if (steps[i].ev)
+			check_one_ev(_metadata, where, t, steps[i].ev,
+				     steps[i].value, 0, lo, hi);
+		else
+			check_no_ev(_metadata, where, t);
+	}
+}
+
+/*
  * RATE with a period of a day: for the whole test the window reaches back
  * before creation, so the rate is exactly the change since creation (or
  * reset), negative too.  A threshold on it sees each change at once, and
@@ -862,12 +902,7 @@ TEST_F(stat, values)
  */
 TEST_F(stat, rate_values)
 {
-	static const struct {
-		int op;		/* AGGMON_UPDATE_ADD, _SET, or -1: reset */
-		__s64 arg;
-		__s64 rate, level;
-		__u32 ev;
-	} steps[] = {
+	static const struct value_step steps[] = {
 		{ AGGMON_UPDATE_ADD, 50, 50, 150, FIRED },
 		{ AGGMON_UPDATE_ADD, -20, 30, 130, CANCELLED },
 		{ AGGMON_UPDATE_SET, 0, -100, 0, 0 },
@@ -877,32 +912,15 @@ TEST_F(stat, rate_values)
 		{ AGGMON_UPDATE_SET, 100, -45, 100, 0 },
 		{ AGGMON_UPDATE_SET, 200, 55, 200, FIRED },
 	};
-	__u64 lo, hi;
 	struct st s;
 	struct th t;
-	size_t i;
 
 	ASSERT_EQ(0, aggmon_update(self->gfd, AGGMON_UPDATE_SET, 100));
 	open_stat(_metadata, &s, self->gid, RATE, AGGMON_PERIOD_MAX_NS, 0);
 	CHECK_STAT(&s, 0, 100);
 	open_thr(_metadata, &t, &s, ABOVE_C, 40, 0, 0, 0);
 	CHECK_NO_EV(&t);
-	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		lo = now_ns();
-		if (steps[i].op < 0) {
-			ASSERT_EQ(0, stat_reset(s.fd));
-		} else {
-			ASSERT_EQ(0, aggmon_update(self->gfd, steps[i].op,
-						   steps[i].arg));
-		}
-		hi = now_ns();
-		check_stat(_metadata, __LINE__, &s, steps[i].rate,
-			   steps[i].level);
-		if (steps[i].ev)
-			CHECK_EV(&t, steps[i].ev, steps[i].rate, 0, lo, hi);
-		else
-			CHECK_NO_EV(&t);
-	}
+	run_value_steps(_metadata, self->gfd, &s, &t, steps, ARRAY_SIZE(steps));
 }
 
 /*
@@ -912,12 +930,7 @@ TEST_F(stat, rate_values)
  */
 TEST_F(stat, bucket_values)
 {
-	static const struct {
-		int op;		/* AGGMON_UPDATE_ADD, _SET, or -1: reset */
-		__s64 arg;
-		__s64 bucket, level;
-		__u32 ev;
-	} steps[] = {
+	static const struct value_step steps[] = {
 		{ AGGMON_UPDATE_ADD, 10, 10, 110, 0 },
 		{ AGGMON_UPDATE_ADD, -4, 10, 106, 0 },
 		{ AGGMON_UPDATE_SET, 110, 14, 110, FIRED },
@@ -930,32 +943,15 @@ TEST_F(stat, bucket_values)
 		{ AGGMON_UPDATE_SET, -1000, 3, -1000, 0 },
 		{ AGGMON_UPDATE_SET, -900, 103, -900, FIRED },
 	};
-	__u64 lo, hi;
 	struct st s;
 	struct th t;
-	size_t i;
 
 	ASSERT_EQ(0, aggmon_update(self->gfd, AGGMON_UPDATE_SET, 100));
 	open_stat(_metadata, &s, self->gid, BUCKET, AGGMON_PERIOD_MAX_NS, 1);
 	CHECK_STAT(&s, 0, 100);
 	open_thr(_metadata, &t, &s, ABOVE_C, 12, 0, 0, 0);
 	CHECK_NO_EV(&t);
-	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		lo = now_ns();
-		if (steps[i].op < 0) {
-			ASSERT_EQ(0, stat_reset(s.fd));
-		} else {
-			ASSERT_EQ(0, aggmon_update(self->gfd, steps[i].op,
-						   steps[i].arg));
-		}
-		hi = now_ns();
-		check_stat(_metadata, __LINE__, &s, steps[i].bucket,
-			   steps[i].level);
-		if (steps[i].ev)
-			CHECK_EV(&t, steps[i].ev, steps[i].bucket, 0, lo, hi);
-		else
-			CHECK_NO_EV(&t);
-	}
+	run_value_steps(_metadata, self->gfd, &s, &t, steps, ARRAY_SIZE(steps));
 }
 
 /*
