@@ -36,6 +36,18 @@
  * @AGGMON_THRESHOLD_CREATE: attach a threshold to a statistic, owned by the
  *	returned file descriptor, which delivers &struct aggmon_event records;
  *	attr is &struct aggmon_threshold_create_attr.
+ * @AGGMON_AGG_CREATE: create an aggregation of a gauge's updates, owned by
+ *	the returned file descriptor; attr is &struct aggmon_agg_create_attr.
+ * @AGGMON_AGG_INFO: describe an aggregation (the kernel's dictionary entry
+ *	for it) through its file descriptor; attr is &struct aggmon_agg_info.
+ * @AGGMON_AGG_SNAPSHOT: copy an aggregation's per-CPU data sets out, in
+ *	batches, optionally clearing them; attr is
+ *	&struct aggmon_agg_snapshot_attr.
+ * @AGGMON_AGG_LIST: list aggregation ids in ascending order, in batches;
+ *	attr is &struct aggmon_agg_list_attr.
+ * @AGGMON_AGG_OPEN: open an aggregation the kernel or the caller's uid
+ *	created, found by id or by name, as a file descriptor; attr is
+ *	&struct aggmon_agg_open_attr.
  */
 enum aggmon_cmd {
 	AGGMON_GAUGE_LIST	= 0,
@@ -47,6 +59,11 @@ enum aggmon_cmd {
 	AGGMON_STAT_INFO	= 6,
 	AGGMON_STAT_RESET	= 7,
 	AGGMON_THRESHOLD_CREATE	= 8,
+	AGGMON_AGG_CREATE	= 9,
+	AGGMON_AGG_INFO		= 10,
+	AGGMON_AGG_SNAPSHOT	= 11,
+	AGGMON_AGG_LIST		= 12,
+	AGGMON_AGG_OPEN		= 13,
 };
 
 /* Sizes of fixed strings, terminating NUL included. */
@@ -410,5 +427,302 @@ struct aggmon_event {
 	__u32 type;
 	__u32 flags;
 };
+
+/**
+ * enum aggmon_agg_func - how an aggregation folds values, as DTrace does
+ * @AGGMON_AGG_COUNT: number of values; one value slot.
+ * @AGGMON_AGG_SUM: their sum, wrapping at 64 bits; one slot.
+ * @AGGMON_AGG_MIN: slots {n, min}: n = 0 means no value yet.
+ * @AGGMON_AGG_MAX: slots {n, max}: n = 0 means no value yet.
+ * @AGGMON_AGG_AVG: slots {n, sum low 64 bits, sum high 64 bits}: the sum
+ *	is a signed 128-bit integer, so it cannot overflow.
+ * @AGGMON_AGG_STDDEV: slots {n, sum low, sum high, sum of squares bits
+ *	0-63, 64-127, 128-191}: a signed 128-bit sum and an unsigned 192-bit
+ *	sum of squares, neither of which can overflow.
+ * @AGGMON_AGG_QUANTIZE: %AGGMON_QUANTIZE_BUCKETS power-of-two buckets:
+ *	slot 63 counts 0, slot 63 + k counts [2^(k-1), 2^k) (the last also
+ *	everything above), slot 63 - k counts (-2^k, -2^(k-1)] (the first
+ *	also everything below).
+ * @AGGMON_AGG_LQUANTIZE: linear buckets of @step from @low to @high:
+ *	slot 0 counts values below @low, slot 1 + i counts
+ *	[@low + i * @step, @low + (i + 1) * @step) for i < levels, where
+ *	levels = (@high - @low) / @step, and slot levels + 1 the rest.
+ * @AGGMON_AGG_LLQUANTIZE: log-linear buckets, DTrace's llquantize(@factor,
+ *	@low, @high, @step): each order of magnitude @factor^m, @low <= m <=
+ *	@high, is split into @step linear buckets; slot 0 counts values below
+ *	@factor^@low and the last slot values from @factor^(@high + 1).
+ */
+enum aggmon_agg_func {
+	AGGMON_AGG_COUNT	= 1,
+	AGGMON_AGG_SUM		= 2,
+	AGGMON_AGG_MIN		= 3,
+	AGGMON_AGG_MAX		= 4,
+	AGGMON_AGG_AVG		= 5,
+	AGGMON_AGG_STDDEV	= 6,
+	AGGMON_AGG_QUANTIZE	= 7,
+	AGGMON_AGG_LQUANTIZE	= 8,
+	AGGMON_AGG_LLQUANTIZE	= 9,
+};
+
+#define AGGMON_QUANTIZE_BUCKETS		127
+#define AGGMON_QUANTIZE_ZERO		63
+/* The most value slots an lquantize or llquantize may have. */
+#define AGGMON_AGG_BUCKETS_MAX		4096
+
+/**
+ * enum aggmon_agg_source - what feeds an aggregation
+ * @AGGMON_AGG_SRC_GAUGE_DELTA: each add to a gauge, the amount added
+ *	(aggmon_gauge_add(), inc, dec, %AGGMON_UPDATE_ADD); a set is not an
+ *	add and is not seen.
+ * @AGGMON_AGG_SRC_GAUGE_LEVEL: each update or set of a gauge, the gauge's
+ *	new value, in the exact order statistics see.
+ * @AGGMON_AGG_SRC_KERNEL: calls of aggmon_aggregate() by kernel code; only
+ *	the kernel creates such aggregations.
+ */
+enum aggmon_agg_source {
+	AGGMON_AGG_SRC_GAUGE_DELTA	= 1,
+	AGGMON_AGG_SRC_GAUGE_LEVEL	= 2,
+	AGGMON_AGG_SRC_KERNEL		= 3,
+};
+
+/**
+ * enum aggmon_key_field - a field of an aggregation's key
+ * @AGGMON_KEY_GAUGE: the gauge's id; one slot.
+ * @AGGMON_KEY_CPU: the CPU the value came from; one slot.
+ * @AGGMON_KEY_PID: the current task's pid (thread id) in the initial pid
+ *	namespace; one slot.  Needs CAP_PERFMON.
+ * @AGGMON_KEY_TGID: its thread-group id (process id), likewise; one slot.
+ *	Needs CAP_PERFMON.
+ * @AGGMON_KEY_UID: its real uid in the initial user namespace; one slot.
+ *	Needs CAP_PERFMON.
+ * @AGGMON_KEY_COMM: its command name, NUL-padded; two slots (16 bytes).
+ *	Needs CAP_PERFMON.
+ * @AGGMON_KEY_CGROUP: the id of its cgroup on the unified hierarchy (0
+ *	without cgroups); one slot.  Needs CAP_PERFMON.
+ * @AGGMON_KEY_ARG: the next explicit key the kernel caller passes to
+ *	aggmon_aggregate(); one slot.  Only in kernel aggregations.
+ *
+ * In hard or soft interrupt context the current task is whichever task was
+ * interrupted.
+ */
+enum aggmon_key_field {
+	AGGMON_KEY_GAUGE	= 1,
+	AGGMON_KEY_CPU		= 2,
+	AGGMON_KEY_PID		= 3,
+	AGGMON_KEY_TGID		= 4,
+	AGGMON_KEY_UID		= 5,
+	AGGMON_KEY_COMM		= 6,
+	AGGMON_KEY_CGROUP	= 7,
+	AGGMON_KEY_ARG		= 8,
+};
+
+#define AGGMON_AGG_KEYS_MAX		8
+/* Default and largest number of data sets (distinct keys) per CPU. */
+#define AGGMON_AGG_ENTRIES_DEFAULT	1024
+#define AGGMON_AGG_ENTRIES_MAX		65536
+/* The largest per-CPU buffer, in bytes of data sets. */
+#define AGGMON_AGG_BUFFER_MAX		(4U << 20)
+
+/**
+ * struct aggmon_agg_create_attr - attr of %AGGMON_AGG_CREATE
+ *
+ * @name: the aggregation's name, [a-z0-9_.] and NUL-terminated; its id is
+ *	derived from it by a hash (two aggregations of the same name get
+ *	different ids: a collision moves the id on).
+ * @func: an &enum aggmon_agg_func.
+ * @flags: must be 0.
+ * @low: lquantize: the lowest bucket's bound; llquantize: the lowest order
+ *	of magnitude (0 to 65534).  Otherwise 0.
+ * @high: lquantize: the upper bound (greater than @low); llquantize: the
+ *	highest order of magnitude (above @low, at most 65535).  Otherwise 0.
+ * @step: lquantize: the width of a bucket (at least 1); llquantize: buckets
+ *	per order of magnitude (at least @factor, a multiple of it, and a
+ *	divisor of a power of it, at most 65535).  Otherwise 0.
+ * @factor: llquantize: the base of the magnitudes, 2 to 65535.  Otherwise 0.
+ * @source: %AGGMON_AGG_SRC_GAUGE_DELTA or %AGGMON_AGG_SRC_GAUGE_LEVEL.
+ * @nkeys: number of key fields in @keys, 0 to %AGGMON_AGG_KEYS_MAX (0: one
+ *	data set per CPU).
+ * @keys: the key, as &enum aggmon_key_field values, each at most once
+ *	(%AGGMON_KEY_ARG is for kernel aggregations only).
+ * @gauge_id: the gauge whose updates are aggregated.
+ * @entries: data sets per CPU, 1 to %AGGMON_AGG_ENTRIES_MAX and at most
+ *	%AGGMON_AGG_BUFFER_MAX bytes of them; 0 for
+ *	%AGGMON_AGG_ENTRIES_DEFAULT.
+ * @id: out: the aggregation's id.
+ */
+struct aggmon_agg_create_attr {
+	char name[AGGMON_NAME_LEN];
+	__u32 func;
+	__u32 flags;
+	__s64 low;
+	__s64 high;
+	__aligned_u64 step;
+	__u32 factor;
+	__u32 source;
+	__u32 nkeys;
+	__u32 keys[AGGMON_AGG_KEYS_MAX];
+	__u32 entries;
+	__aligned_u64 gauge_id;
+	__aligned_u64 id;
+};
+
+#define AGGMON_AGG_CREATE_SIZE_VER0	160
+
+/* The aggregation's gauge, or the kernel code feeding it, has gone. */
+#define AGGMON_AGG_GONE		(1U << 0)
+
+/**
+ * struct aggmon_agg_info - attr of %AGGMON_AGG_INFO: the dictionary entry
+ *
+ * @fd: in: the aggregation's file descriptor.
+ * @flags: must be 0.
+ * @id: out: the aggregation's id, as every record of it carries.
+ * @name: out: its name.
+ * @func: out: an &enum aggmon_agg_func.
+ * @source: out: an &enum aggmon_agg_source.
+ * @low: out: as created.
+ * @high: out: as created.
+ * @step: out: as created.
+ * @factor: out: as created.
+ * @state: out: %AGGMON_AGG_GONE or 0.
+ * @nkeys: out: number of key fields.
+ * @keys: out: the key fields, &enum aggmon_key_field values.
+ * @key_slots: out: 64-bit words of a record's key: one per field, two for
+ *	%AGGMON_KEY_COMM, in the order of @keys.
+ * @value_slots: out: 64-bit words of a record's value (see
+ *	&enum aggmon_agg_func).
+ * @record_size: out: bytes of a snapshot record, &struct aggmon_agg_record
+ *	and its key and value words.
+ * @entries: out: data sets per CPU.
+ * @nr_cpus: out: number of per-CPU buffers (CPU numbers are below it): the
+ *	length of a snapshot's drop counts.
+ * @owner_uid: out: the creator's uid as the caller's user namespace sees
+ *	it; 0 for a kernel aggregation.
+ * @__reserved: out: 0.
+ * @gauge_id: out: the gauge of a gauge source, else 0.
+ */
+struct aggmon_agg_info {
+	__u32 fd;
+	__u32 flags;
+	__aligned_u64 id;
+	char name[AGGMON_NAME_LEN];
+	__u32 func;
+	__u32 source;
+	__s64 low;
+	__s64 high;
+	__aligned_u64 step;
+	__u32 factor;
+	__u32 state;
+	__u32 nkeys;
+	__u32 keys[AGGMON_AGG_KEYS_MAX];
+	__u32 key_slots;
+	__u32 value_slots;
+	__u32 record_size;
+	__u32 entries;
+	__u32 nr_cpus;
+	__u32 owner_uid;
+	__u32 __reserved;
+	__aligned_u64 gauge_id;
+};
+
+#define AGGMON_AGG_INFO_SIZE_VER0	192
+
+/**
+ * struct aggmon_agg_record - a data set in a snapshot
+ * @agg_id: the aggregation's id.
+ * @cpu: the CPU whose buffer held it.
+ * @__reserved: 0.
+ * @data: key_slots words of key, then value_slots words of value (see
+ *	&struct aggmon_agg_info).
+ */
+struct aggmon_agg_record {
+	__aligned_u64 agg_id;
+	__u32 cpu;
+	__u32 __reserved;
+	__aligned_u64 data[];
+};
+
+/* Empty every CPU's buffer, and its drop count, as it is copied. */
+#define AGGMON_SNAPSHOT_CLEAR	(1U << 0)
+
+/**
+ * struct aggmon_agg_snapshot_attr - attr of %AGGMON_AGG_SNAPSHOT
+ *
+ * A snapshot copies each CPU's buffer at one instant of that CPU (on the
+ * CPU itself, between two of its updates) into memory the file descriptor
+ * holds; calls then return it in batches.  A call with @generation 0 takes
+ * a new snapshot; a call with the @generation a previous call returned
+ * continues that snapshot from @cursor.
+ *
+ * @fd: in: the aggregation's file descriptor.
+ * @flags: in: %AGGMON_SNAPSHOT_CLEAR, or 0; only with @generation 0.
+ * @buf: in: user pointer to the records, &struct aggmon_agg_record each
+ *	record_size bytes long.
+ * @buf_size: in: bytes at @buf.
+ * @drops: in: user pointer to @nr_cpus __u64 that receive, per CPU, the
+ *	data sets dropped because its buffer was full (since creation or the
+ *	last clear); 0 for none.
+ * @nr_cpus: in: length of @drops, at least the aggregation's nr_cpus when
+ *	@drops is set; out: the aggregation's nr_cpus.
+ * @count: out: records written.
+ * @generation: in: 0, or the snapshot to continue; out: this snapshot's.
+ * @cursor: in: with a non-zero @generation, the index of the first record
+ *	to return; out: the index after the last returned.
+ * @total: out: records in the snapshot; it is complete when @cursor
+ *	reaches @total.
+ * @size_needed: out: bytes needed for the records from @cursor (in) to the
+ *	end; when @buf_size holds not even one, the call fails with ENOSPC.
+ */
+struct aggmon_agg_snapshot_attr {
+	__u32 fd;
+	__u32 flags;
+	__aligned_u64 buf;
+	__aligned_u64 buf_size;
+	__aligned_u64 drops;
+	__u32 nr_cpus;
+	__u32 count;
+	__aligned_u64 generation;
+	__aligned_u64 cursor;
+	__aligned_u64 total;
+	__aligned_u64 size_needed;
+};
+
+#define AGGMON_AGG_SNAPSHOT_SIZE_VER0	72
+
+/**
+ * struct aggmon_agg_list_attr - attr of %AGGMON_AGG_LIST
+ *
+ * @ids: user pointer to an array of @count __u64 that receives ids.
+ * @count: in: capacity of @ids, 1 to %AGGMON_BATCH_MAX;
+ *	out: number of ids written, 0 once the end is reached.
+ * @flags: must be 0.
+ * @cursor: in: smallest id to return (0 to start);
+ *	out: where the next call starts.
+ */
+struct aggmon_agg_list_attr {
+	__aligned_u64 ids;
+	__u32 count;
+	__u32 flags;
+	__aligned_u64 cursor;
+};
+
+#define AGGMON_AGG_LIST_SIZE_VER0	24
+
+/**
+ * struct aggmon_agg_open_attr - attr of %AGGMON_AGG_OPEN
+ *
+ * @id: in: the aggregation, or 0 to find a kernel aggregation by @name.
+ * @flags: must be 0.
+ * @__reserved: must be 0.
+ * @name: in, when @id is 0: the name of a kernel aggregation.
+ */
+struct aggmon_agg_open_attr {
+	__aligned_u64 id;
+	__u32 flags;
+	__u32 __reserved;
+	char name[AGGMON_NAME_LEN];
+};
+
+#define AGGMON_AGG_OPEN_SIZE_VER0	80
 
 #endif /* _UAPI_LINUX_AGGMON_H */
