@@ -18,6 +18,7 @@
 #include <linux/err.h>
 #include <linux/jump_label.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include <linux/types.h>
 #include <uapi/linux/aggmon.h>
 
@@ -77,6 +78,36 @@ typedef void (*aggmon_threshold_fn)(const struct aggmon_event *event,
 
 /* Call the callback from a workqueue, in process context. */
 #define AGGMON_THRESHOLD_DEFERRED	BIT(16)
+
+struct aggmon_agg;
+
+/**
+ * struct aggmon_agg_def - what a kernel aggregation folds, and how
+ * @name: its name, [a-z0-9_.], unique among kernel aggregations; the
+ *	tool finds it by this name
+ * @func: the function, an &enum aggmon_agg_func
+ * @low: lquantize's low bound, llquantize's low magnitude
+ * @high: lquantize's high bound, llquantize's high magnitude
+ * @step: lquantize's bucket width, llquantize's steps per magnitude
+ * @factor: llquantize's factor
+ * @nkeys: fields in @keys
+ * @keys: the key, &enum aggmon_key_field values; each %AGGMON_KEY_ARG
+ *	takes the next of the explicit keys given to aggmon_aggregate()
+ * @entries: data sets (distinct keys) per CPU; 0 for the default
+ *
+ * The fields mean what those of &struct aggmon_agg_create_attr do.
+ */
+struct aggmon_agg_def {
+	const char *name;
+	enum aggmon_agg_func func;
+	s64 low;
+	s64 high;
+	u64 step;
+	u32 factor;
+	unsigned int nkeys;
+	enum aggmon_key_field keys[AGGMON_AGG_KEYS_MAX];
+	unsigned int entries;
+};
 
 #ifdef CONFIG_AGGMON
 
@@ -138,6 +169,20 @@ aggmon_threshold_create(struct aggmon_stat *stat,
 			aggmon_threshold_fn fn, void *data);
 void aggmon_threshold_destroy(struct aggmon_threshold *threshold);
 
+struct aggmon_agg *aggmon_agg_create(const struct aggmon_agg_def *def);
+void aggmon_agg_destroy(struct aggmon_agg *agg);
+void aggmon_aggregate(struct aggmon_agg *agg, s64 value, const u64 *args);
+
+/**
+ * aggmon_time_stamp() - a timing hook's clock
+ *
+ * Return: local_clock(), in ns: cheap, and monotonic on one CPU.
+ */
+static inline u64 aggmon_time_stamp(void)
+{
+	return local_clock();
+}
+
 #else /* !CONFIG_AGGMON */
 
 /* Empty: a gauge embedded in a driver's structure takes no room. */
@@ -190,7 +235,45 @@ aggmon_threshold_create(struct aggmon_stat *stat,
 
 static inline void aggmon_threshold_destroy(struct aggmon_threshold *threshold) { }
 
+static inline struct aggmon_agg *
+aggmon_agg_create(const struct aggmon_agg_def *def)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void aggmon_agg_destroy(struct aggmon_agg *agg) { }
+static inline void aggmon_aggregate(struct aggmon_agg *agg, s64 value,
+				    const u64 *args) { }
+static inline u64 aggmon_time_stamp(void)
+{
+	return 0;
+}
+
 #endif /* CONFIG_AGGMON */
+
+/**
+ * AGGMON_TIME_START() - a timing hook's start: take a time stamp
+ * @_stamp: name of the local variable that keeps it
+ *
+ * With AGGMON_TIME_END() it records the duration of the code between the
+ * two into an aggregation, as the seed's TIMER_HOOK does: the stamp stays
+ * on the stack and the value is only aggregated at the end.  Both compile
+ * to nothing with CONFIG_AGGMON=n.
+ */
+#define AGGMON_TIME_START(_stamp)	u64 _stamp = aggmon_time_stamp()
+
+/**
+ * AGGMON_TIME_END() - a timing hook's end: aggregate the time since start
+ * @_agg: the aggregation, from aggmon_agg_create()
+ * @_stamp: the variable AGGMON_TIME_START() set
+ * @_args: explicit keys for the aggregation's %AGGMON_KEY_ARG fields, or
+ *	NULL if it has none
+ *
+ * Context: as aggmon_aggregate(); on the CPU of the start for an exact
+ * duration (local_clock() of two CPUs may differ slightly).
+ */
+#define AGGMON_TIME_END(_agg, _stamp, _args)				\
+	aggmon_aggregate(_agg, aggmon_time_stamp() - (_stamp), _args)
 
 /**
  * aggmon_gauge_inc() - add one to a gauge

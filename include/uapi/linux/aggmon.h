@@ -471,9 +471,8 @@ enum aggmon_agg_func {
 
 /**
  * enum aggmon_agg_source - what feeds an aggregation
- * @AGGMON_AGG_SRC_GAUGE_DELTA: each add to a gauge, the amount added
- *	(aggmon_gauge_add(), inc, dec, %AGGMON_UPDATE_ADD); a set is not an
- *	add and is not seen.
+ * @AGGMON_AGG_SRC_GAUGE_DELTA: each change of a gauge, by the amount it
+ *	changed: an add's operand; for a set, the new value minus the old.
  * @AGGMON_AGG_SRC_GAUGE_LEVEL: each update or set of a gauge, the gauge's
  *	new value, in the exact order statistics see.
  * @AGGMON_AGG_SRC_KERNEL: calls of aggmon_aggregate() by kernel code; only

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aggmon - per-CPU aggregation buffers: data sets in hash chains
+ *
+ * The DTrace aggregation buffer: each CPU folds values into its own
+ * buffer, so an update shares no lock and no cache line with other CPUs.
+ * A data set (key, value) is found by hashing its key to a bucket and
+ * walking the bucket's chain; a key not found takes the next free data
+ * set, is linked at the head of the chain and starts from a zero value.
+ * All memory is allocated when the aggregation is created: data sets are
+ * handed out in order from one array and only a clear gives them back, so
+ * a full buffer drops new keys (and counts them) while the keys it holds
+ * keep updating.  Links are 32-bit indexes, not pointers, so a data set
+ * costs 8 bytes more than its key and value.
+ *
+ * The caller keeps the buffer to itself: the update path runs on the
+ * buffer's CPU with interrupts disabled, and a snapshot copies it from
+ * that CPU in the same way (agg.c), so neither sees the other half-done.
+ */
+
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <uapi/linux/aggmon.h>
+
+#include "aggbuf.h"
+
+#define SET_LINK(word)		lower_32_bits(word)
+#define SET_HASH(word)		upper_32_bits(word)
+
+static u64 *aggmon_aggbuf_set(const struct aggmon_aggbufs *bufs,
+			      const struct aggmon_aggbuf *buf, u32 index)
+{
+	return buf->sets + (size_t)index * bufs->set_words;
+}
+
+static u32 aggmon_aggbuf_hash(const struct aggmon_aggbufs *bufs,
+			      const u64 *key)
+{
+	return jhash2((const u32 *)key, bufs->key_words * 2, bufs->seed);
+}
+
+/**
+ * aggmon_aggbuf_find() - the value of @key's data set, created if need be
+ * @bufs: the aggregation's buffers
+ * @buf: this CPU's buffer
+ * @key: @bufs->key_words words
+ *
+ * Context: on @buf's CPU, interrupts disabled.
+ * Return: the value words, or NULL if @key is new and @buf is full (the
+ *	drop is counted).
+ */
+u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
+			struct aggmon_aggbuf *buf, const u64 *key)
+{
+	size_t key_bytes = bufs->key_words * sizeof(u64);
+	u32 hash = aggmon_aggbuf_hash(bufs, key);
+	u32 *head = &buf->heads[hash & bufs->hash_mask];
+	u32 link;
+	u64 *set;
+
+	for (link = *head; link; link = SET_LINK(set[0])) {
+		set = aggmon_aggbuf_set(bufs, buf, link - 1);
+		if (SET_HASH(set[0]) == hash && !memcmp(set + 1, key, key_bytes))
+			return set + 1 + bufs->key_words;
+	}
+	if (buf->nused == bufs->capacity) {
+		buf->drops++;
+		return NULL;
+	}
+	set = aggmon_aggbuf_set(bufs, buf, buf->nused);
+	set[0] = (u64)hash << 32 | *head;
+	memcpy(set + 1, key, key_bytes);
+	memset(set + 1 + bufs->key_words, 0, bufs->value_words * sizeof(u64));
+	*head = ++buf->nused;
+	return set + 1 + bufs->key_words;
+}
+
+/**
+ * aggmon_aggbuf_copy() - write a buffer's data sets as snapshot records
+ * @bufs: the aggregation's buffers
+ * @buf: the buffer
+ * @agg_id: the aggregation's id, for the records
+ * @cpu: the buffer's CPU, for the records
+ * @records: room for @buf->nused records
+ *
+ * Context: on @buf's CPU with interrupts disabled, or with the CPU
+ *	offline.
+ * Return: the number of records written.
+ */
+unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
+				const struct aggmon_aggbuf *buf, u64 agg_id,
+				unsigned int cpu, void *records)
+{
+	size_t data_bytes = (bufs->key_words + bufs->value_words) * sizeof(u64);
+	struct aggmon_agg_record *record = records;
+	u32 i;
+
+	for (i = 0; i < buf->nused; i++) {
+		record->agg_id = agg_id;
+		record->cpu = cpu;
+		record->__reserved = 0;
+		memcpy(record->data, aggmon_aggbuf_set(bufs, buf, i) + 1,
+		       data_bytes);
+		record = (void *)record->data + data_bytes;
+	}
+	return buf->nused;
+}
+
+/**
+ * aggmon_aggbuf_clear() - empty a buffer and its drop count
+ * @bufs: the aggregation's buffers
+ * @buf: the buffer
+ *
+ * Context: as aggmon_aggbuf_copy().
+ */
+void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
+			 struct aggmon_aggbuf *buf)
+{
+	memset(buf->heads, 0, (bufs->hash_mask + 1) * sizeof(*buf->heads));
+	buf->nused = 0;
+	buf->drops = 0;
+}
+
+/**
+ * aggmon_aggbufs_init() - allocate every possible CPU's buffer
+ * @bufs: the buffers to set up
+ * @key_words: words of a key (may be 0)
+ * @value_words: words of a value
+ * @capacity: data sets per CPU
+ * @seed: seeds the hash
+ * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's aggregation
+ *
+ * Each CPU gets a hash bucket per data set (a power of two), on its node.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
+			unsigned int value_words, unsigned int capacity,
+			u32 seed, gfp_t gfp)
+{
+	unsigned int nbuckets = roundup_pow_of_two(capacity);
+	unsigned int cpu;
+
+	bufs->seed = seed;
+	bufs->key_words = key_words;
+	bufs->value_words = value_words;
+	bufs->set_words = 1 + key_words + value_words;
+	bufs->capacity = capacity;
+	bufs->hash_mask = nbuckets - 1;
+	bufs->pcpu = alloc_percpu_gfp(struct aggmon_aggbuf, gfp | __GFP_ZERO);
+	if (!bufs->pcpu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct aggmon_aggbuf *buf = per_cpu_ptr(bufs->pcpu, cpu);
+		int node = cpu_to_node(cpu);
+
+		buf->heads = kvcalloc_node(nbuckets, sizeof(*buf->heads),
+					   gfp, node);
+		buf->sets = kvmalloc_node(array3_size(capacity,
+						      bufs->set_words,
+						      sizeof(u64)),
+					  gfp, node);
+		if (!buf->heads || !buf->sets) {
+			aggmon_aggbufs_free(bufs);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/**
+ * aggmon_aggbufs_free() - free what aggmon_aggbufs_init() allocated
+ * @bufs: the buffers; nothing may use them any more
+ *
+ * Context: process context.
+ */
+void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs)
+{
+	unsigned int cpu;
+
+	if (!bufs->pcpu)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct aggmon_aggbuf *buf = per_cpu_ptr(bufs->pcpu, cpu);
+
+		kvfree(buf->heads);
+		kvfree(buf->sets);
+	}
+	free_percpu(bufs->pcpu);
+	bufs->pcpu = NULL;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aggmon - per-CPU aggregation buffers: data sets in hash chains
+ */
+#ifndef _AGGMON_AGGBUF_H
+#define _AGGMON_AGGBUF_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+/**
+ * struct aggmon_aggbuf - one CPU's data sets
+ * @heads: per hash bucket, 1 + the index of the first data set of its
+ *	chain, or 0 for an empty chain
+ * @sets: the data sets, each &struct aggmon_aggbufs.set_words words: a
+ *	word of chain link (low half: 1 + index of the next, or 0) and hash
+ *	(high half), the key words, then the value words
+ * @nused: data sets in use, from the start of @sets
+ * @drops: new keys dropped because @sets was full
+ */
+struct aggmon_aggbuf {
+	u32 *heads;
+	u64 *sets;
+	u32 nused;
+	u64 drops;
+};
+
+/**
+ * struct aggmon_aggbufs - the per-CPU buffers of one aggregation
+ * @pcpu: the buffers
+ * @seed: seeds the hash of keys
+ * @key_words: words of a key
+ * @value_words: words of a value
+ * @set_words: words of a data set
+ * @capacity: data sets per CPU
+ * @hash_mask: hash buckets per CPU, minus one
+ */
+struct aggmon_aggbufs {
+	struct aggmon_aggbuf __percpu *pcpu;
+	u32 seed;
+	unsigned int key_words;
+	unsigned int value_words;
+	unsigned int set_words;
+	unsigned int capacity;
+	u32 hash_mask;
+};
+
+int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
+			unsigned int value_words, unsigned int capacity,
+			u32 seed, gfp_t gfp);
+void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs);
+u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
+			struct aggmon_aggbuf *buf, const u64 *key);
+unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
+				const struct aggmon_aggbuf *buf, u64 agg_id,
+				unsigned int cpu, void *records);
+void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
+			 struct aggmon_aggbuf *buf);
+
+/* Bytes of a snapshot record of a data set of @bufs. */
+static inline size_t aggmon_aggbuf_record_size(const struct aggmon_aggbufs *bufs)
+{
+	return 16 + (size_t)(bufs->key_words + bufs->value_words) * 8;
+}
+
+#endif /* _AGGMON_AGGBUF_H */
