@@ -14,6 +14,8 @@ RATIOS = [("aggmon_gauge_add", "this_cpu_add", 1.5),
           ("aggmon_gauge_add", "percpu_counter_add_batch", 1.0),
           ("gauge_add_hwm_1far", "this_cpu_add", 2.0),
           ("gauge_add_hwm_10kfar", "gauge_add_hwm_1far", 1.1)]
+# Aggregation snapshot against copy_to_user, per entry.
+AGG_TARGET = 2.0
 
 
 def parse(path, tag="aggmon_bench_json: "):
@@ -36,6 +38,9 @@ def main():
             wake = parse(path, "aggmon_wake_json: ")
             if wake:
                 runs[name]["wake"] = wake
+            agg = parse(path, "aggmon_agg_json: ")
+            if agg:
+                runs[name]["agg"] = agg
     for name, r in runs.items():
         if r is None:
             print("%s: no benchmark result in the log" % name)
@@ -67,6 +72,28 @@ def main():
                 r.setdefault("ratios", {})["wake/%s" % p] = round(ratio, 3)
                 print("  aggmon / eventfd %s: %.2f; target <= %.2f"
                       % (p, ratio, target))
+        agg = r.get("agg")
+        if agg:
+            print("  aggregation snapshot, %d entries of %d bytes, %d reps, "
+                  "median ns:" % (agg["entries"], agg["record_size"],
+                                  agg["reps"]))
+            print("  %-26s %9s %9s" % ("operation", "per call", "per entry"))
+            for what, key in (("snapshot, whole table", "snapshot"),
+                              ("copy_to_user (memfd pread)", "pread")):
+                pe = agg["%s_ns_per_entry" % key]
+                print("  %-26s %9.0f %9.2f" % (what, pe * agg["entries"], pe))
+            for what, key in (("snapshot, empty", "snapshot_empty_ns"),
+                              ("syscall (AGG_INFO)", "syscall_ns")):
+                if key in agg:
+                    print("  %-26s %9.0f %9s" % (what, agg[key], "-"))
+            base = agg["pread_ns_per_entry"]
+            ratio = agg["snapshot_ns_per_entry"] / base if base > 0 else None
+        else:
+            ratio = None
+        r.setdefault("ratios", {})["agg/snapshot/copy_to_user"] = (
+            None if ratio is None else round(ratio, 3))
+        print("  snapshot / copy_to_user per entry: %s; target <= %.2f"
+              % ("n/a" if ratio is None else "%.2f" % ratio, AGG_TARGET))
         print()
     with open(out, "w") as f:
         json.dump(runs, f, indent=2)

@@ -14,4 +14,6 @@ for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test; do
 done
 gcc "${cflags[@]}" -o "$out/aggmon_wake_bench" \
 	"$TOP/tools/aggmon/bench/aggmon_wake_bench.c"
+gcc "${cflags[@]}" -o "$out/aggmon_agg_bench" \
+	"$TOP/tools/aggmon/bench/aggmon_agg_bench.c"
 make -s -C "$TOP/tools/aggmon" OUTPUT="$out/tool" "$out/tool/aggmon.static"

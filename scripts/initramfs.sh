@@ -16,6 +16,7 @@ cp "$TOP"/scripts/guest/job-*.sh "$root/jobs/"
 cp "$BUILD"/user/aggmon_*_test "$root/tests/"
 cp "$BUILD/user/tool/aggmon.static" "$root/bin/aggmon"
 cp "$BUILD/user/aggmon_wake_bench" "$root/bin/aggmon_wake_bench"
+cp "$BUILD/user/aggmon_agg_bench" "$root/bin/aggmon_agg_bench"
 find "$kernel" -name '*.ko' -path '*aggmon*' -exec cp {} "$root/lib/aggmon/" \;
 chmod +x "$root/init" "$root"/jobs/*.sh
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$root.cpio.gz"

@@ -253,14 +253,14 @@ static inline u64 aggmon_time_stamp(void)
 
 /**
  * AGGMON_TIME_START() - a timing hook's start: take a time stamp
- * @_stamp: name of the local variable that keeps it
+ * @_stamp: a local u64 variable that keeps it
  *
  * With AGGMON_TIME_END() it records the duration of the code between the
  * two into an aggregation, as the seed's TIMER_HOOK does: the stamp stays
  * on the stack and the value is only aggregated at the end.  Both compile
  * to nothing with CONFIG_AGGMON=n.
  */
-#define AGGMON_TIME_START(_stamp)	u64 _stamp = aggmon_time_stamp()
+#define AGGMON_TIME_START(_stamp)	((_stamp) = aggmon_time_stamp())
 
 /**
  * AGGMON_TIME_END() - a timing hook's end: aggregate the time since start

@@ -17,12 +17,15 @@
  *	(high half), the key words, then the value words
  * @nused: data sets in use, from the start of @sets
  * @drops: new keys dropped because @sets was full
+ * @nmi_drops: values dropped because they came in NMI context, which
+ *	may interrupt an update of this buffer; only this_cpu ops touch it
  */
 struct aggmon_aggbuf {
 	u32 *heads;
 	u64 *sets;
 	u32 nused;
 	u64 drops;
+	unsigned long nmi_drops;
 };
 
 /**

@@ -14,7 +14,9 @@
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/overflow.h>
+#include <linux/wordpart.h>
 #include <uapi/linux/aggmon.h>
 
 #include "aggfunc.h"

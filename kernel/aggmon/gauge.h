@@ -26,6 +26,7 @@ struct aggmon_watch;
  * @kind: an &enum aggmon_gauge_kind
  * @owner: for user gauges, the uid charged for it
  * @watch: what feeds its updates to statistics, NULL while none watch it
+ * @aggs: the aggregations of its deltas, under RCU for updaters
  * @rcu: frees the entry and @pcpu after readers of the registry are done
  * @name: dotted class name
  * @item: item name, empty for a gauge without items
@@ -40,6 +41,7 @@ struct aggmon_gauge_entry {
 	u32 kind;
 	kuid_t owner;
 	struct aggmon_watch __rcu *watch;
+	struct hlist_head aggs;
 	struct rcu_head rcu;
 	char name[AGGMON_NAME_LEN];
 	char item[AGGMON_ITEM_LEN];

@@ -10,10 +10,11 @@
 /* Gauge ids are allocated cyclically in [1, AGGMON_GAUGE_ID_MAX]. */
 #define AGGMON_GAUGE_ID_MAX		U32_MAX
 
-/* Defaults of kernel.aggmon_max_user_{gauges,stats,thresholds} (per uid). */
+/* Defaults of kernel.aggmon_max_user_{gauges,stats,thresholds,aggs}. */
 #define AGGMON_USER_GAUGES_DEFAULT	1024
 #define AGGMON_USER_STATS_DEFAULT	1024
 #define AGGMON_USER_THRESHOLDS_DEFAULT	4096
+#define AGGMON_USER_AGGS_DEFAULT	256
 /* The most any of them may be set to. */
 #define AGGMON_USER_QUOTA_LIMIT		1048576
 

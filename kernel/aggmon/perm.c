@@ -16,8 +16,8 @@
  * permission.  Creating a threshold on a statistic one holds is checked,
  * as creating anything is.
  *
- * kernel.aggmon_max_user_gauges, kernel.aggmon_max_user_stats and
- * kernel.aggmon_max_user_thresholds cap what one uid holds (quota.c).
+ * kernel.aggmon_max_user_gauges, _stats, _thresholds and _aggs cap what
+ * one uid holds (quota.c).
  */
 
 #include <linux/capability.h>
@@ -32,6 +32,7 @@ static int aggmon_quota_caps[AGGMON_NR_QUOTAS] = {
 	[AGGMON_QUOTA_GAUGES]		= AGGMON_USER_GAUGES_DEFAULT,
 	[AGGMON_QUOTA_STATS]		= AGGMON_USER_STATS_DEFAULT,
 	[AGGMON_QUOTA_THRESHOLDS]	= AGGMON_USER_THRESHOLDS_DEFAULT,
+	[AGGMON_QUOTA_AGGS]		= AGGMON_USER_AGGS_DEFAULT,
 };
 
 static int aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
@@ -83,6 +84,7 @@ static struct ctl_table aggmon_sysctls[] = {
 	AGGMON_QUOTA_SYSCTL("aggmon_max_user_stats", AGGMON_QUOTA_STATS),
 	AGGMON_QUOTA_SYSCTL("aggmon_max_user_thresholds",
 			    AGGMON_QUOTA_THRESHOLDS),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_aggs", AGGMON_QUOTA_AGGS),
 };
 
 static int __init aggmon_sysctl_init(void)

@@ -23,6 +23,8 @@ static struct xarray aggmon_quota_counts[AGGMON_NR_QUOTAS] = {
 		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_STATS], 0),
 	[AGGMON_QUOTA_THRESHOLDS] =
 		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_THRESHOLDS], 0),
+	[AGGMON_QUOTA_AGGS] =
+		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_AGGS], 0),
 };
 
 static DEFINE_MUTEX(aggmon_quota_mutex);

@@ -12,12 +12,14 @@
  * @AGGMON_QUOTA_GAUGES: user gauges (kernel.aggmon_max_user_gauges)
  * @AGGMON_QUOTA_STATS: statistics (kernel.aggmon_max_user_stats)
  * @AGGMON_QUOTA_THRESHOLDS: thresholds (kernel.aggmon_max_user_thresholds)
+ * @AGGMON_QUOTA_AGGS: aggregations (kernel.aggmon_max_user_aggs)
  * @AGGMON_NR_QUOTAS: the number of quotas
  */
 enum aggmon_quota {
 	AGGMON_QUOTA_GAUGES,
 	AGGMON_QUOTA_STATS,
 	AGGMON_QUOTA_THRESHOLDS,
+	AGGMON_QUOTA_AGGS,
 	AGGMON_NR_QUOTAS,
 };
 

@@ -15,6 +15,7 @@
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
 
+#include "agg.h"
 #include "gauge.h"
 #include "perm.h"
 #include "stat.h"
@@ -321,6 +322,102 @@ static int aggmon_threshold_create_cmd(void __user *uattr, unsigned int usize)
 	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
 }
 
+static int aggmon_agg_create_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_agg_create_attr attr;
+	struct file *file;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_CREATE_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || attr.id)
+		return -EINVAL;
+	file = aggmon_agg_file_create(&attr, &attr.id);
+	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
+}
+
+static int aggmon_agg_info_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_agg_info info;
+	int err;
+
+	err = AGGMON_COPY_ATTR(info, uattr, usize, AGGMON_AGG_INFO_SIZE_VER0);
+	if (err)
+		return err;
+	if (info.flags)
+		return -EINVAL;
+
+	CLASS(fd, f)(info.fd);
+	if (fd_empty(f))
+		return -EBADF;
+	err = aggmon_agg_info(fd_file(f), &info);
+	return err ?: aggmon_copy_attr_out(uattr, &info, sizeof(info), usize);
+}
+
+static int aggmon_agg_snapshot_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_agg_snapshot_attr attr;
+	int err, copied;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize,
+			       AGGMON_AGG_SNAPSHOT_SIZE_VER0);
+	if (err)
+		return err;
+
+	CLASS(fd, f)(attr.fd);
+	if (fd_empty(f))
+		return -EBADF;
+	err = aggmon_agg_snapshot(fd_file(f), &attr);
+	if (err && err != -ENOSPC)
+		return err;
+	/* A buffer too small learns the size it needs. */
+	copied = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
+	return copied ?: err;
+}
+
+static int aggmon_agg_list_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_agg_list_attr attr;
+	u64 *ids;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_LIST_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || !attr.count || attr.count > AGGMON_BATCH_MAX)
+		return -EINVAL;
+
+	ids = kmalloc_array(attr.count, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	attr.count = aggmon_agg_list(&attr.cursor, ids, attr.count);
+	if (copy_to_user(u64_to_user_ptr(attr.ids), ids,
+			 attr.count * sizeof(*ids)))
+		err = -EFAULT;
+	else
+		err = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
+	kfree(ids);
+	return err;
+}
+
+static int aggmon_agg_open_cmd(void __user *uattr, unsigned int usize)
+{
+	struct aggmon_agg_open_attr attr;
+	struct file *file;
+	int err;
+
+	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_OPEN_SIZE_VER0);
+	if (err)
+		return err;
+	if (attr.flags || attr.__reserved ||
+	    strnlen(attr.name, sizeof(attr.name)) == sizeof(attr.name) ||
+	    !attr.id == !attr.name[0])
+		return -EINVAL;
+	file = aggmon_agg_file_open(&attr);
+	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
+}
+
 /*
  * Commands that look at gauges other than the caller's own.  The others
  * act on an object the caller holds as a file descriptor, which is the
@@ -332,17 +429,17 @@ static bool aggmon_cmd_observes(unsigned int cmd)
 	case AGGMON_GAUGE_UPDATE:
 	case AGGMON_STAT_INFO:
 	case AGGMON_STAT_RESET:
+	case AGGMON_AGG_INFO:
+	case AGGMON_AGG_SNAPSHOT:
 		return false;
 	default:
 		return true;
 	}
 }
 
-SYSCALL_DEFINE3(aggmon, unsigned int, cmd, void __user *, uattr,
-		unsigned int, size)
+static long aggmon_cmd(unsigned int cmd, void __user *uattr,
+		       unsigned int size)
 {
-	if (cmd > AGGMON_THRESHOLD_CREATE)
-		return -EINVAL;
 	if (aggmon_cmd_observes(cmd) && !aggmon_may_observe())
 		return -EACCES;
 
@@ -365,6 +462,52 @@ SYSCALL_DEFINE3(aggmon, unsigned int, cmd, void __user *, uattr,
 		return aggmon_stat_reset_cmd(uattr, size);
 	case AGGMON_THRESHOLD_CREATE:
 		return aggmon_threshold_create_cmd(uattr, size);
+	case AGGMON_AGG_CREATE:
+		return aggmon_agg_create_cmd(uattr, size);
+	case AGGMON_AGG_INFO:
+		return aggmon_agg_info_cmd(uattr, size);
+	case AGGMON_AGG_SNAPSHOT:
+		return aggmon_agg_snapshot_cmd(uattr, size);
+	case AGGMON_AGG_LIST:
+		return aggmon_agg_list_cmd(uattr, size);
+	case AGGMON_AGG_OPEN:
+		return aggmon_agg_open_cmd(uattr, size);
 	}
 	return -EINVAL;
+}
+
+/*
+ * aggmon times itself with a timing hook: the duration of every command,
+ * keyed by command, as a power-of-two distribution in ns.
+ */
+static struct aggmon_agg *aggmon_syscall_agg;
+
+static int __init aggmon_syscall_agg_init(void)
+{
+	static const struct aggmon_agg_def def = {
+		.name = "aggmon.syscall_ns",
+		.func = AGGMON_AGG_QUANTIZE,
+		.nkeys = 1,
+		.keys = { AGGMON_KEY_ARG },
+		.entries = AGGMON_AGG_OPEN + 1,
+	};
+
+	aggmon_syscall_agg = aggmon_agg_create(&def);
+	return PTR_ERR_OR_ZERO(aggmon_syscall_agg);
+}
+late_initcall(aggmon_syscall_agg_init);
+
+SYSCALL_DEFINE3(aggmon, unsigned int, cmd, void __user *, uattr,
+		unsigned int, size)
+{
+	u64 key = cmd, start;
+	long ret;
+
+	if (cmd > AGGMON_AGG_OPEN)
+		return -EINVAL;
+
+	AGGMON_TIME_START(start);
+	ret = aggmon_cmd(cmd, uattr, size);
+	AGGMON_TIME_END(aggmon_syscall_agg, start, &key);
+	return ret;
 }

@@ -45,6 +45,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "agg.h"
 #include "gauge.h"
 #include "stat.h"
 #include "watch.h"
@@ -133,6 +134,17 @@ static struct aggmon_watch *aggmon_watch_of(struct aggmon_gauge_entry *entry)
 					 lockdep_is_held(&aggmon_watch_mutex));
 }
 
+/*
+ * Updates of a gauge take the slow path while it has a watch or delta
+ * aggregations.  Under aggmon_watch_mutex.
+ */
+static void aggmon_gauge_rewatch(struct aggmon_gauge_entry *entry)
+{
+	WRITE_ONCE(entry->gauge->watched,
+		   rcu_access_pointer(entry->watch) ||
+		   !hlist_empty(&entry->aggs));
+}
+
 static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry)
 {
 	struct aggmon_watch *watch = aggmon_watch_of(entry);
@@ -146,12 +158,13 @@ static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry)
 		return NULL;
 	raw_spin_lock_init(&watch->lock);
 	INIT_LIST_HEAD(&watch->stats);
+	INIT_LIST_HEAD(&watch->aggs);
 	watch->entry = entry;
 	watch->gauge_id = entry->id;
 
 	/* The statistic's reference keeps aggmon_watching on. */
 	rcu_assign_pointer(entry->watch, watch);
-	WRITE_ONCE(entry->gauge->watched, 1);
+	aggmon_gauge_rewatch(entry);
 	/* Updates that see the flag reach the watch after this read. */
 	smp_mb();
 	raw_spin_lock_irqsave(&watch->lock, flags);
@@ -173,8 +186,8 @@ static void aggmon_watch_unhook(struct aggmon_watch *watch)
 	raw_spin_lock_irqsave(&watch->lock, flags);
 	watch->live = false;
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
-	WRITE_ONCE(entry->gauge->watched, 0);
 	RCU_INIT_POINTER(entry->watch, NULL);
+	aggmon_gauge_rewatch(entry);
 	watch->entry = NULL;
 }
 
@@ -203,8 +216,17 @@ int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
 	aggmon_stat_start(stat, watch->level, aggmon_watch_now());
 	list_add_tail(&stat->node, &watch->stats);
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
-	watch->nr_stats++;
+	watch->nr_users++;
 	return 0;
+}
+
+/* The last user of a watch takes it away. */
+static void aggmon_watch_put(struct aggmon_watch *watch)
+{
+	if (--watch->nr_users)
+		return;
+	aggmon_watch_unhook(watch);
+	kfree_rcu(watch, rcu);
 }
 
 /**
@@ -224,10 +246,74 @@ void aggmon_watch_detach(struct aggmon_stat *stat)
 	raw_spin_lock_irqsave(&watch->lock, flags);
 	list_del(&stat->node);
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
-	if (--watch->nr_stats)
+	aggmon_watch_put(watch);
+}
+
+/**
+ * aggmon_watch_attach_agg() - start feeding a gauge's updates to an
+ *	aggregation
+ * @entry: the gauge
+ * @agg: the aggregation, with its source set, not yet attached, holding
+ *	a reference from aggmon_watching_get()
+ *
+ * A delta aggregation takes each update's delta on the updater's CPU,
+ * without the watch: its buffers are per CPU.  A level aggregation needs
+ * the gauge's exact sequence of values, so it goes on the watch.
+ *
+ * Context: process context, aggmon_watch_mutex held.
+ * Return: 0 or -ENOMEM.
+ */
+int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,
+			    struct aggmon_agg *agg)
+{
+	struct aggmon_watch *watch;
+	unsigned long flags;
+
+	lockdep_assert_held(&aggmon_watch_mutex);
+	if (agg->source == AGGMON_AGG_SRC_GAUGE_DELTA) {
+		hlist_add_head_rcu(&agg->gauge_node, &entry->aggs);
+		agg->entry = entry;
+		aggmon_gauge_rewatch(entry);
+		return 0;
+	}
+	watch = aggmon_watch_get(entry);
+	if (!watch)
+		return -ENOMEM;
+	raw_spin_lock_irqsave(&watch->lock, flags);
+	list_add_tail(&agg->watch_node, &watch->aggs);
+	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	agg->watch = watch;
+	watch->nr_users++;
+	return 0;
+}
+
+/**
+ * aggmon_watch_detach_agg() - stop feeding updates to an aggregation
+ * @agg: the aggregation; nothing happens if it is not attached
+ *
+ * Updaters that found it may still be folding into it until a grace
+ * period has passed.
+ *
+ * Context: process context, aggmon_watch_mutex held.
+ */
+void aggmon_watch_detach_agg(struct aggmon_agg *agg)
+{
+	struct aggmon_watch *watch = agg->watch;
+	unsigned long flags;
+
+	lockdep_assert_held(&aggmon_watch_mutex);
+	if (agg->entry) {
+		hlist_del_rcu(&agg->gauge_node);
+		aggmon_gauge_rewatch(agg->entry);
+		agg->entry = NULL;
+	}
+	if (!watch)
 		return;
-	aggmon_watch_unhook(watch);
-	kfree_rcu(watch, rcu);
+	raw_spin_lock_irqsave(&watch->lock, flags);
+	list_del(&agg->watch_node);
+	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	agg->watch = NULL;
+	aggmon_watch_put(watch);
 }
 
 /**
@@ -242,17 +328,25 @@ void aggmon_watch_gone(struct aggmon_gauge_entry *entry)
 {
 	struct aggmon_watch *watch = aggmon_watch_of(entry);
 	struct aggmon_threshold *threshold;
+	struct hlist_node *next;
 	struct aggmon_stat *stat;
+	struct aggmon_agg *agg;
 	unsigned long flags;
 	u64 now;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
+	hlist_for_each_entry_safe(agg, next, &entry->aggs, gauge_node) {
+		WRITE_ONCE(agg->gone, true);
+		aggmon_watch_detach_agg(agg);
+	}
 	if (!watch)
 		return;
 	aggmon_watch_unhook(watch);
 	raw_spin_lock_irqsave(&watch->lock, flags);
 	list_for_each_entry(stat, &watch->stats, node)
 		stat->gone = true;
+	list_for_each_entry(agg, &watch->aggs, watch_node)
+		WRITE_ONCE(agg->gone, true);
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
 
 	/* Nothing changes a gone statistic: the lists are the mutex's. */
@@ -264,10 +358,14 @@ void aggmon_watch_gone(struct aggmon_gauge_entry *entry)
 	}
 }
 
-/* Fold @delta into @watch's level and feed the new level to statistics. */
+/*
+ * Fold @delta into @watch's level and feed the new level to statistics
+ * and level aggregations.
+ */
 static void aggmon_watch_fold(struct aggmon_watch *watch, s64 delta)
 {
 	struct aggmon_stat *stat;
+	struct aggmon_agg *agg;
 	u64 now = 0;	/* read when first needed */
 
 	lockdep_assert_held(&watch->lock);
@@ -275,6 +373,19 @@ static void aggmon_watch_fold(struct aggmon_watch *watch, s64 delta)
 	list_for_each_entry(stat, &watch->stats, node)
 		if (!stat->gone && !stat->dying)
 			aggmon_stat_update(stat, delta, watch->level, &now);
+	list_for_each_entry(agg, &watch->aggs, watch_node)
+		if (!agg->gone)
+			aggmon_agg_fold(agg, watch->level, NULL);
+}
+
+/* Feed an update's delta to the gauge's delta aggregations. */
+static void aggmon_gauge_fold_aggs(struct aggmon_gauge_entry *entry,
+				   s64 delta)
+{
+	struct aggmon_agg *agg;
+
+	hlist_for_each_entry_rcu(agg, &entry->aggs, gauge_node)
+		aggmon_agg_fold(agg, delta, NULL);
 }
 
 static void aggmon_watch_update(struct aggmon_watch *watch, s64 delta)
@@ -320,6 +431,7 @@ bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value)
 	this_cpu_add(*entry->pcpu, delta);
 	aggmon_watch_fold(watch, delta);
 	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	aggmon_gauge_fold_aggs(entry, delta);
 	return true;
 }
 
@@ -342,6 +454,7 @@ void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
 	if (WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback)) || !entry)
 		return;
 	rcu_read_lock();
+	aggmon_gauge_fold_aggs(entry, delta);
 	watch = rcu_dereference(entry->watch);
 	if (watch)
 		aggmon_watch_update(watch, delta);

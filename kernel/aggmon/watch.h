@@ -12,6 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct aggmon_agg;
 struct aggmon_gauge_entry;
 struct aggmon_stat;
 
@@ -23,9 +24,11 @@ struct aggmon_stat;
  * @live: @level has been started from the gauge's shares and the watch is
  *	still hooked to the gauge: a set may compute from @level
  * @stats: the statistics
+ * @aggs: the aggregations of the gauge's level
  * @entry: the gauge; NULL once it is gone
  * @gauge_id: its id
- * @nr_stats: statistics attached, under aggmon_watch_mutex
+ * @nr_users: statistics and aggregations attached, under
+ *	aggmon_watch_mutex
  * @rcu: frees the watch after updaters that found it are done
  */
 struct aggmon_watch {
@@ -33,9 +36,10 @@ struct aggmon_watch {
 	s64 level;
 	bool live;
 	struct list_head stats;
+	struct list_head aggs;
 	struct aggmon_gauge_entry *entry;
 	u64 gauge_id;
-	unsigned int nr_stats;
+	unsigned int nr_users;
 	struct rcu_head rcu;
 };
 
@@ -51,6 +55,9 @@ void aggmon_watching_get(void);
 void aggmon_watching_put(void);
 void aggmon_watch_detach(struct aggmon_stat *stat);
 void aggmon_watch_gone(struct aggmon_gauge_entry *entry);
+int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,
+			    struct aggmon_agg *agg);
+void aggmon_watch_detach_agg(struct aggmon_agg *agg);
 bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value);
 u64 aggmon_watch_now(void);
 u64 aggmon_object_id(void);

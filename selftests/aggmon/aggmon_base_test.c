@@ -35,7 +35,7 @@ _Static_assert(sizeof(struct aggmon_gauge_update_attr) ==
 TEST(unknown_cmd)
 {
 	static const unsigned int cmds[] = {
-		AGGMON_THRESHOLD_CREATE + 1, 99, 0x80000000u, UINT32_MAX,
+		AGGMON_AGG_OPEN + 1, 99, 0x80000000u, UINT32_MAX,
 	};
 	__u64 buf[64];
 	size_t i;

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests of aggregations through the in-kernel API: kernel
+ * aggregations fed by aggmon_aggregate() and timing hooks, the registry's
+ * names and ids, and snapshots taken as AGGMON_AGG_SNAPSHOT takes them.
+ * Included at the end of agg.c.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+
+static struct aggmon_agg *aggmon_test_agg(struct kunit *test,
+					  const char *name, u32 func,
+					  unsigned int nargs,
+					  unsigned int entries)
+{
+	struct aggmon_agg_def def = {
+		.name = name, .func = func, .nkeys = nargs, .entries = entries,
+	};
+	struct aggmon_agg *agg;
+	unsigned int i;
+
+	for (i = 0; i < nargs; i++)
+		def.keys[i] = AGGMON_KEY_ARG;
+	agg = aggmon_agg_create(&def);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, agg);
+	return agg;
+}
+
+static void aggmon_test_snapshot(struct kunit *test, struct aggmon_agg *agg,
+				 bool clear)
+{
+	guard(mutex)(&agg->snap_lock);
+	KUNIT_ASSERT_EQ(test, aggmon_snapshot_take(agg, clear), 0);
+}
+
+/* The record of @key on this CPU in the held snapshot, or NULL. */
+static struct aggmon_agg_record *aggmon_test_record(struct aggmon_agg *agg,
+						    u64 key)
+{
+	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
+	unsigned int cpu = raw_smp_processor_id();
+	struct aggmon_agg_record *record;
+	u32 i;
+
+	for (i = 0; i < agg->snap.counts[cpu]; i++) {
+		record = agg->snap.records[cpu] + i * rsize;
+		if (record->data[0] == key)
+			return record;
+	}
+	return NULL;
+}
+
+static void aggmon_test_agg_keys(struct kunit *test)
+{
+	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.sum", AGGMON_AGG_SUM,
+						 1, 0);
+	struct aggmon_agg_record *record;
+	u64 five = 5, seven = 7;
+
+	/* Values stay on this CPU; the test compares its records only. */
+	migrate_disable();
+	aggmon_aggregate(agg, 1, &five);
+	aggmon_aggregate(agg, 2, &five);
+	aggmon_aggregate(agg, -10, &seven);
+	aggmon_test_snapshot(test, agg, false);
+	migrate_enable();
+
+	record = aggmon_test_record(agg, 5);
+	KUNIT_ASSERT_NOT_NULL(test, record);
+	KUNIT_EXPECT_EQ(test, record->agg_id, agg->id);
+	KUNIT_EXPECT_EQ(test, record->data[1], 3);
+	record = aggmon_test_record(agg, 7);
+	KUNIT_ASSERT_NOT_NULL(test, record);
+	KUNIT_EXPECT_EQ(test, (s64)record->data[1], -10);
+	KUNIT_EXPECT_EQ(test, agg->snap.total, 2);
+	KUNIT_EXPECT_EQ(test, agg->snap.generation, 1);
+	aggmon_agg_destroy(agg);
+}
+
+/* A full buffer drops new keys, counts them, and a clear starts over. */
+static void aggmon_test_agg_drops(struct kunit *test)
+{
+	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.count",
+						 AGGMON_AGG_COUNT, 1, 2);
+	unsigned int cpu;
+	u64 key;
+
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	for (key = 1; key <= 5; key++)
+		aggmon_aggregate(agg, 0, &key);
+	key = 1;
+	aggmon_aggregate(agg, 0, &key);
+	aggmon_test_snapshot(test, agg, true);
+	KUNIT_EXPECT_EQ(test, agg->snap.counts[cpu], 2);
+	KUNIT_EXPECT_EQ(test, agg->snap.drops[cpu], 3);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 1)->data[1], 2);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 2)->data[1], 1);
+	KUNIT_EXPECT_NULL(test, aggmon_test_record(agg, 3));
+
+	/* Cleared: empty, drops gone, and a new key fits again. */
+	key = 3;
+	aggmon_aggregate(agg, 0, &key);
+	aggmon_test_snapshot(test, agg, false);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, agg->snap.total, 1);
+	KUNIT_EXPECT_EQ(test, agg->snap.drops[cpu], 0);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 3)->data[1], 1);
+	aggmon_agg_destroy(agg);
+}
+
+/* Kernel names are unique; ids that collide move on to the next one. */
+static void aggmon_test_agg_names(struct kunit *test)
+{
+	static const struct aggmon_func count = { .func = AGGMON_AGG_COUNT };
+	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.name",
+						 AGGMON_AGG_COUNT, 0, 0);
+	struct aggmon_agg_def def = { .name = "kunit.name",
+				      .func = AGGMON_AGG_COUNT };
+	struct aggmon_agg *twin;
+
+	KUNIT_EXPECT_EQ(test, agg->id,
+			(jhash("kunit.name", 10, 0) & AGGMON_AGG_ID_MASK) ?: 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_agg_create(&def)), -EEXIST);
+	def.name = "Kunit";
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_agg_create(&def)), -EINVAL);
+	def.name = "kunit.keys";
+	def.nkeys = 1;
+	def.keys[0] = AGGMON_KEY_GAUGE;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(aggmon_agg_create(&def)), -EINVAL);
+
+	/* A user's aggregation may share the name: it takes the next id. */
+	twin = aggmon_agg_alloc("kunit.name", &count, NULL, 0, 0, false,
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, twin);
+	twin->source = AGGMON_AGG_SRC_GAUGE_DELTA;
+	KUNIT_ASSERT_EQ(test, aggmon_agg_publish(twin), 0);
+	KUNIT_EXPECT_EQ(test, twin->id, agg->id + 1);
+	aggmon_agg_unpublish(twin);
+	aggmon_agg_free(twin);
+	aggmon_agg_destroy(agg);
+}
+
+/*
+ * A timing hook records one duration, not negative (UML's clock may not
+ * move over a short delay; the selftests check durations > 0 in QEMU);
+ * NULL is ignored.
+ */
+static void aggmon_test_agg_timing_hook(struct kunit *test)
+{
+	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.time",
+						 AGGMON_AGG_QUANTIZE, 0, 0);
+	struct aggmon_agg_record *record;
+	u64 n = 0, start;
+	int i;
+
+	migrate_disable();
+	AGGMON_TIME_START(start);
+	udelay(2);
+	AGGMON_TIME_END(agg, start, NULL);
+	AGGMON_TIME_END((struct aggmon_agg *)NULL, 0, NULL);
+	aggmon_test_snapshot(test, agg, false);
+	migrate_enable();
+
+	KUNIT_ASSERT_EQ(test, agg->snap.total, 1);
+	record = agg->snap.records[raw_smp_processor_id()];
+	for (i = 0; i < AGGMON_QUANTIZE_ZERO; i++)
+		KUNIT_EXPECT_EQ(test, record->data[i], 0);
+	for (i = 0; i < AGGMON_QUANTIZE_BUCKETS; i++)
+		n += record->data[i];
+	KUNIT_EXPECT_EQ(test, n, 1);
+	aggmon_agg_destroy(agg);
+}
+
+static struct kunit_case aggmon_agg_test_cases[] = {
+	KUNIT_CASE(aggmon_test_agg_keys),
+	KUNIT_CASE(aggmon_test_agg_drops),
+	KUNIT_CASE(aggmon_test_agg_names),
+	KUNIT_CASE(aggmon_test_agg_timing_hook),
+	{}
+};
+
+static struct kunit_suite aggmon_agg_test_suite = {
+	.name = "aggmon_agg",
+	.test_cases = aggmon_agg_test_cases,
+};
+
+kunit_test_suite(aggmon_agg_test_suite);
