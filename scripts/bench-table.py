@@ -8,12 +8,20 @@ OPS = ["this_cpu_add", "atomic64_add_private", "atomic64_add_shared",
        "percpu_counter_add_batch", "aggmon_gauge_add",
        "gauge_add_others_watched", "gauge_add_hwm",
        "gauge_add_hwm_1far", "gauge_add_hwm_10kfar", "gauge_add_near",
-       "gauge_add_crossing"]
+       "gauge_add_crossing", "jhash2_rhashtable_hit", "agg_key_present",
+       "agg_new_key", "agg_one_key"]
 # (operation, baseline, target): the issues' speed targets.
 RATIOS = [("aggmon_gauge_add", "this_cpu_add", 1.5),
           ("aggmon_gauge_add", "percpu_counter_add_batch", 1.0),
           ("gauge_add_hwm_1far", "this_cpu_add", 2.0),
-          ("gauge_add_hwm_10kfar", "gauge_add_hwm_1far", 1.1)]
+          ("gauge_add_hwm_10kfar", "gauge_add_hwm_1far", 1.1),
+          ("agg_new_key", "agg_key_present", 3.0)]
+# (operation, baselines summed, target): an operation against the sum of
+# baselines, e.g. a keyed update against a hash lookup plus a per-CPU add.
+SUM_RATIOS = [("agg_key_present", ("jhash2_rhashtable_hit", "this_cpu_add"),
+               1.25)]
+# (operation, target): all CPUs at once against one CPU.
+SCALING = [("agg_one_key", 1.2)]
 # Aggregation snapshot against copy_to_user, per entry.
 AGG_TARGET = 2.0
 
@@ -48,10 +56,12 @@ def main():
         print("%s: %d CPUs, %d iterations x %d samples, median ns/op"
               % (name, r["cpus"], r["iterations"], r["samples"]))
         print("  %-26s %9s %9s" % ("operation", "1 CPU", "all CPUs"))
-        for op in OPS:
+        for op in [op for op in OPS if op in r["one_cpu"]]:
             print("  %-26s %9s %9s" % (op, ns(r["one_cpu"][op]),
                                        ns(r["all_cpus"][op])))
         for op, base, target in RATIOS:
+            if op not in r["one_cpu"]:
+                continue
             ratios = []
             for mode in ("one_cpu", "all_cpus"):
                 ratio = r[mode][op] / max(r[mode][base], 1)
@@ -60,6 +70,24 @@ def main():
                 ratios.append("%.2f" % ratio)
             print("  %s / %s: %s (1 CPU, all CPUs); target <= %.2f"
                   % (op, base, ", ".join(ratios), target))
+        for op, bases, target in SUM_RATIOS:
+            if op not in r["one_cpu"]:
+                continue
+            ratios = []
+            for mode in ("one_cpu", "all_cpus"):
+                ratio = r[mode][op] / max(sum(r[mode][b] for b in bases), 1)
+                r.setdefault("ratios", {})["%s/%s/%s" % (
+                    mode, op, "+".join(bases))] = round(ratio, 3)
+                ratios.append("%.2f" % ratio)
+            print("  %s / (%s): %s (1 CPU, all CPUs); target <= %.2f"
+                  % (op, " + ".join(bases), ", ".join(ratios), target))
+        for op, target in SCALING:
+            if op not in r["one_cpu"]:
+                continue
+            ratio = r["all_cpus"][op] / max(r["one_cpu"][op], 1)
+            r.setdefault("ratios", {})["scaling/%s" % op] = round(ratio, 3)
+            print("  %s all CPUs / 1 CPU: %.2f; target <= %.2f"
+                  % (op, ratio, target))
         wake = r.get("wake")
         if wake:
             print("  crossing-to-wake latency, %d rounds, ns:" % wake["rounds"])

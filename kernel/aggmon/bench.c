@@ -28,6 +28,19 @@
  *                              whose callback does nothing: every
  *                              update fires or cancels it
  *
+ * and aggregations (kernel aggregations keyed by one explicit key, as a
+ * driver's would be), against the lookup of a hash table in the kernel:
+ *
+ *   jhash2_rhashtable_hit      jhash2() over a 64-bit key, then an
+ *                              rhashtable_lookup_fast() hit in a table
+ *                              of BENCH_KEYS objects
+ *   agg_key_present            aggmon_aggregate() (sum), the key cycling
+ *                              over BENCH_KEYS keys already present
+ *   agg_new_key                every call a new key (a fresh aggregation
+ *                              of BENCH_CHUNK data sets per chunk)
+ *   agg_one_key                one key; all CPUs at once against one
+ *                              CPU shows that CPUs share nothing
+ *
  * Loaded with run=1 (or booted with aggmon_bench.run=1 when built in),
  * it prints a table and one "aggmon_bench_json:" line for scripts; it
  * never fails on a timing.
@@ -39,7 +52,9 @@
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/jhash.h>
 #include <linux/percpu_counter.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
@@ -66,10 +81,15 @@ enum bench_op {
 	OP_GAUGE_HWM_FAR10K,
 	OP_GAUGE_NEAR,
 	OP_GAUGE_CROSSING,
+	OP_JHASH_RHT,
+	OP_AGG_PRESENT,
+	OP_AGG_NEW,
+	OP_AGG_ONE_KEY,
 	NR_OPS,
 };
 
-#define NR_WATCHED	(NR_OPS - OP_GAUGE_HWM)
+#define NR_WATCHED	(OP_GAUGE_CROSSING + 1 - OP_GAUGE_HWM)
+#define BENCH_KEYS	1024
 #define BENCH_FAR	((s64)BIT_ULL(62))
 #define BENCH_MANY	10000
 #define BENCH_CHUNK	10000
@@ -86,7 +106,26 @@ static const char * const bench_op_names[NR_OPS] = {
 	[OP_GAUGE_HWM_FAR10K]	= "gauge_add_hwm_10kfar",
 	[OP_GAUGE_NEAR]		= "gauge_add_near",
 	[OP_GAUGE_CROSSING]	= "gauge_add_crossing",
+	[OP_JHASH_RHT]		= "jhash2_rhashtable_hit",
+	[OP_AGG_PRESENT]	= "agg_key_present",
+	[OP_AGG_NEW]		= "agg_new_key",
+	[OP_AGG_ONE_KEY]	= "agg_one_key",
 };
+
+struct bench_object {
+	u64 key;
+	u64 value;
+	struct rhash_head node;
+};
+
+static const struct rhashtable_params bench_ht_params = {
+	.key_len	= sizeof(u64),
+	.key_offset	= offsetof(struct bench_object, key),
+	.head_offset	= offsetof(struct bench_object, node),
+};
+
+/* This CPU's aggregation for the current chunk of agg_new_key. */
+static DEFINE_PER_CPU(struct aggmon_agg *, bench_new_agg);
 
 enum bench_mode { MODE_ONE_CPU, MODE_ALL_CPUS, NR_MODES };
 
@@ -103,6 +142,11 @@ static struct {
 	struct aggmon_stat *stats[NR_WATCHED];
 	struct aggmon_threshold **thresholds;
 	unsigned int nr_thresholds;
+	struct rhashtable ht;
+	struct bench_object *objects;
+	struct aggmon_agg *agg;
+	struct aggmon_agg *one_key_agg;
+	u64 sink;
 	/* one run */
 	enum bench_op op;
 	bool go;
@@ -117,7 +161,37 @@ static struct {
  */
 static unsigned int bench_iterations(enum bench_op op)
 {
-	return op >= OP_GAUGE_HWM ? iterations / 10 : iterations;
+	return op >= OP_GAUGE_HWM && op <= OP_GAUGE_CROSSING ?
+	       iterations / 10 : iterations;
+}
+
+/* The baseline: hash a key, and find it in a hash table. */
+static void bench_jhash_rht(unsigned int n)
+{
+	struct bench_object *object;
+	u64 sink = 0, key;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		key = i % BENCH_KEYS;
+		sink += jhash2((u32 *)&key, 2, 0);
+		object = rhashtable_lookup_fast(&bench.ht, &key,
+						bench_ht_params);
+		sink += object->value;
+	}
+	WRITE_ONCE(bench.sink, sink);
+}
+
+static void bench_aggregate(struct aggmon_agg *agg, unsigned int n,
+			    unsigned int keys)
+{
+	unsigned int i;
+	u64 key;
+
+	for (i = 0; i < n; i++) {
+		key = keys ? i % keys : i;
+		aggmon_aggregate(agg, 1, &key);
+	}
 }
 
 /* Time @n calls of @op on the current CPU. */
@@ -160,10 +234,40 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 			aggmon_gauge_add(&bench.watched[op - OP_GAUGE_HWM],
 					 i & 1 ? -1 : 1);
 		break;
+	case OP_JHASH_RHT:
+		bench_jhash_rht(n);
+		break;
+	case OP_AGG_PRESENT:
+		bench_aggregate(bench.agg, n, BENCH_KEYS);
+		break;
+	case OP_AGG_NEW:
+		bench_aggregate(raw_cpu_read(bench_new_agg), n, 0);
+		break;
+	case OP_AGG_ONE_KEY:
+		bench_aggregate(bench.one_key_agg, n, 1);
+		break;
 	default:
 		break;
 	}
 	return ktime_get_ns() - start;
+}
+
+/* An empty aggregation for this CPU's next chunk of new keys. */
+static int bench_new_agg_start(void)
+{
+	char name[AGGMON_NAME_LEN];
+	struct aggmon_agg_def def = {
+		.name = name, .func = AGGMON_AGG_SUM, .nkeys = 1,
+		.keys = { AGGMON_KEY_ARG }, .entries = BENCH_CHUNK,
+	};
+	struct aggmon_agg *agg;
+
+	snprintf(name, sizeof(name), "bench.agg_new.%u", raw_smp_processor_id());
+	agg = aggmon_agg_create(&def);
+	if (IS_ERR(agg))
+		return PTR_ERR(agg);
+	this_cpu_write(bench_new_agg, agg);
+	return 0;
 }
 
 static int bench_thread(void *unused)
@@ -179,7 +283,11 @@ static int bench_thread(void *unused)
 		cond_resched();
 	/* Chunks, with a chance to schedule between them (not timed). */
 	for (n = 0; n < bench_iterations(bench.op); n += BENCH_CHUNK) {
+		if (bench.op == OP_AGG_NEW && bench_new_agg_start())
+			break;
 		ns += bench_loop(bench.op, BENCH_CHUNK);
+		if (bench.op == OP_AGG_NEW)
+			aggmon_agg_destroy(this_cpu_xchg(bench_new_agg, NULL));
 		cond_resched();
 	}
 	atomic64_add(ns, &bench.total_ns);
@@ -272,6 +380,7 @@ static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 	bench_ratio(result, OP_GAUGE_ADD_KEY_ON, OP_THIS_CPU_ADD, "none");
 	bench_ratio(result, OP_GAUGE_HWM_FAR1, OP_THIS_CPU_ADD, "<= 2.00");
 	bench_ratio(result, OP_GAUGE_HWM_FAR10K, OP_GAUGE_HWM_FAR1, "<= 1.10");
+	bench_ratio(result, OP_AGG_NEW, OP_AGG_PRESENT, "<= 3.00");
 
 	json = kmalloc(size, GFP_KERNEL);
 	if (!json)
@@ -368,6 +477,50 @@ static int bench_watch(void)
 	return err;
 }
 
+static void bench_unhash(void)
+{
+	aggmon_agg_destroy(bench.agg);
+	aggmon_agg_destroy(bench.one_key_agg);
+	if (bench.objects)
+		rhashtable_destroy(&bench.ht);
+	kfree(bench.objects);
+}
+
+/* The hash table baseline and the aggregations, each of BENCH_KEYS keys. */
+static int bench_hash(void)
+{
+	struct aggmon_agg_def def = {
+		.name = "bench.agg", .func = AGGMON_AGG_SUM, .nkeys = 1,
+		.keys = { AGGMON_KEY_ARG }, .entries = BENCH_KEYS,
+	};
+	unsigned int i;
+	int err;
+
+	bench.agg = aggmon_agg_create(&def);
+	if (IS_ERR(bench.agg))
+		return PTR_ERR(bench.agg);
+	def.name = "bench.agg_one_key";
+	bench.one_key_agg = aggmon_agg_create(&def);
+	if (IS_ERR(bench.one_key_agg))
+		return PTR_ERR(bench.one_key_agg);
+	bench.objects = kcalloc(BENCH_KEYS, sizeof(*bench.objects), GFP_KERNEL);
+	if (!bench.objects)
+		return -ENOMEM;
+	err = rhashtable_init(&bench.ht, &bench_ht_params);
+	if (err) {
+		kfree(bench.objects);
+		bench.objects = NULL;
+		return err;
+	}
+	for (i = 0; i < BENCH_KEYS && !err; i++) {
+		bench.objects[i].key = i;
+		bench.objects[i].value = i;
+		err = rhashtable_insert_fast(&bench.ht, &bench.objects[i].node,
+					     bench_ht_params);
+	}
+	return err;
+}
+
 /* Measure ops @first to @last into @result. */
 static int bench_measure(u64 result[NR_OPS][NR_MODES], int first, int last)
 {
@@ -403,8 +556,12 @@ static int bench_all(void)
 
 	err = bench_measure(result, 0, OP_GAUGE_ADD);
 	err = err ?: bench_watch();
-	err = err ?: bench_measure(result, OP_GAUGE_ADD_KEY_ON, NR_OPS - 1);
+	err = err ?: bench_measure(result, OP_GAUGE_ADD_KEY_ON,
+				   OP_GAUGE_CROSSING);
 	bench_unwatch();
+	err = err ?: bench_hash();
+	err = err ?: bench_measure(result, OP_JHASH_RHT, NR_OPS - 1);
+	bench_unhash();
 	if (!err)
 		bench_report(result, cpumask_weight(cpu_online_mask));
 	return err;
