@@ -186,9 +186,14 @@ static bool aggmon_agg_keys_observe_tasks(const struct aggmon_agg *agg)
 	unsigned int i;
 
 	for (i = 0; i < agg->nkeys; i++)
-		if (agg->keys[i] != AGGMON_KEY_GAUGE &&
-		    agg->keys[i] != AGGMON_KEY_CPU)
+		switch (agg->keys[i]) {
+		case AGGMON_KEY_PID:
+		case AGGMON_KEY_TGID:
+		case AGGMON_KEY_UID:
+		case AGGMON_KEY_COMM:
+		case AGGMON_KEY_CGROUP:
 			return true;
+		}
 	return false;
 }
 
@@ -504,7 +509,8 @@ free:
  * @attr: by id, or a kernel aggregation by name; checked
  *
  * Return: a new file on it, or an ERR_PTR(): -ENOENT, -EACCES for another
- * uid's aggregation, -ENOMEM.
+ * uid's aggregation or, without CAP_PERFMON, a kernel aggregation keyed
+ * by task, -ENOMEM.
  */
 struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 {
@@ -519,7 +525,8 @@ struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 			agg = aggmon_agg_find_kernel(attr->name);
 		if (!agg)
 			return ERR_PTR(-ENOENT);
-		if (agg->source != AGGMON_AGG_SRC_KERNEL &&
+		if (agg->source == AGGMON_AGG_SRC_KERNEL ?
+		    aggmon_agg_keys_observe_tasks(agg) && !perfmon_capable() :
 		    !uid_eq(agg->owner, current_uid()))
 			return ERR_PTR(-EACCES);
 		kref_get(&agg->ref);
