@@ -256,8 +256,8 @@ static inline u64 aggmon_time_stamp(void)
  * @_stamp: a local u64 variable that keeps it
  *
  * With AGGMON_TIME_END() it records the duration of the code between the
- * two into an aggregation, as the seed's TIMER_HOOK does: the stamp stays
- * on the stack and the value is only aggregated at the end.  Both compile
+ * two into an aggregation: the stamp stays on the stack and the value is
+ * only aggregated at the end, so the timed code pays for one clock read.  Both compile
  * to nothing with CONFIG_AGGMON=n.
  */
 #define AGGMON_TIME_START(_stamp)	((_stamp) = aggmon_time_stamp())

@@ -21,8 +21,9 @@
  * IPI, so that the copy falls between two of its updates and, with
  * AGGMON_SNAPSHOT_CLEAR, the clear with it: an update goes either into
  * this interval's copy or into the next, never into neither.  The copy
- * is held by the aggregation until the next snapshot and handed out in
- * batches.
+ * is held by the file descriptor until its next snapshot and handed out
+ * in batches; readers with file descriptors of their own do not disturb
+ * each other's batches (though a clear empties the buffers for all).
  *
  * Lifetime: a reference per file and, for a kernel aggregation, the
  * kernel's.  Updates find gauge-fed aggregations under RCU; the last put
@@ -207,7 +208,8 @@ static bool aggmon_agg_keys_observe_tasks(const struct aggmon_agg *agg)
  * @kernel: created by the kernel: explicit keys allowed, gauge key not
  * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's
  *
- * Return: the aggregation, -EINVAL for bad parameters, or -ENOMEM.
+ * Return: the aggregation, -ENAMETOOLONG for a name that does not fit,
+ * -EINVAL for bad parameters, or -ENOMEM.
  */
 static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 					   const struct aggmon_func *fn,
@@ -218,8 +220,9 @@ static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 	struct aggmon_agg *agg;
 	int key_words, err;
 
-	if (strnlen(name, AGGMON_NAME_LEN) == AGGMON_NAME_LEN ||
-	    !aggmon_valid_name(name))
+	if (strnlen(name, AGGMON_NAME_LEN) == AGGMON_NAME_LEN)
+		return ERR_PTR(-ENAMETOOLONG);
+	if (!aggmon_valid_name(name))
 		return ERR_PTR(-EINVAL);
 	key_words = aggmon_agg_key_words(keys, nkeys, kernel);
 	if (key_words < 0)
@@ -245,7 +248,6 @@ static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 	memcpy(agg->keys, keys, nkeys * sizeof(*keys));
 	INIT_HLIST_NODE(&agg->gauge_node);
 	INIT_LIST_HEAD(&agg->watch_node);
-	mutex_init(&agg->snap_lock);
 	agg->id = jhash(name, strlen(name), 0) & AGGMON_AGG_ID_MASK;
 	err = aggmon_aggbufs_init(&agg->bufs, key_words, agg->fn.nslots,
 				  entries, agg->id, gfp);
@@ -275,9 +277,7 @@ static void aggmon_snapshot_free(struct aggmon_snapshot *snap)
 
 static void aggmon_agg_free(struct aggmon_agg *agg)
 {
-	aggmon_snapshot_free(&agg->snap);
 	aggmon_aggbufs_free(&agg->bufs);
-	mutex_destroy(&agg->snap_lock);
 	kfree(agg);
 }
 
@@ -369,7 +369,7 @@ static void aggmon_agg_put(struct aggmon_agg *agg)
  *
  * Context: process context.
  * Return: the aggregation, or an ERR_PTR(): -EINVAL for a bad definition,
- * -EEXIST if a kernel aggregation has the name, -ENOMEM.
+ * -ENAMETOOLONG for a name longer than %AGGMON_NAME_LEN - 1, -EEXIST if a kernel aggregation has the name, -ENOMEM.
  */
 struct aggmon_agg *aggmon_agg_create(const struct aggmon_agg_def *def)
 {
@@ -420,10 +420,36 @@ void aggmon_agg_destroy(struct aggmon_agg *agg)
 }
 EXPORT_SYMBOL_GPL(aggmon_agg_destroy);
 
+/**
+ * struct aggmon_agg_file - what a file descriptor of an aggregation holds
+ * @agg: the aggregation, referenced
+ * @snap: the file descriptor's last snapshot
+ */
+struct aggmon_agg_file {
+	struct aggmon_agg *agg;
+	struct aggmon_snapshot snap;
+};
+
+/* A file holding @agg's reference; on failure the reference is dropped. */
 static struct file *aggmon_agg_file(struct aggmon_agg *agg)
 {
-	return anon_inode_getfile("[aggmon_agg]", &aggmon_agg_fops, agg,
+	struct aggmon_agg_file *af;
+	struct file *file;
+
+	af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
+	if (!af) {
+		aggmon_agg_put(agg);
+		return ERR_PTR(-ENOMEM);
+	}
+	af->agg = agg;
+	mutex_init(&af->snap.lock);
+	file = anon_inode_getfile("[aggmon_agg]", &aggmon_agg_fops, af,
 				  O_RDONLY);
+	if (IS_ERR(file)) {
+		kfree(af);
+		aggmon_agg_put(agg);
+	}
+	return file;
 }
 
 /* Attach a user's new aggregation to its gauge. */
@@ -448,7 +474,7 @@ static int aggmon_agg_attach_gauge(struct aggmon_agg *agg)
  * @id: receives the aggregation's id
  *
  * Return: the file owning it, or an ERR_PTR(): -EINVAL for bad
- * parameters, -EACCES for task keys without CAP_PERFMON, -ENOENT for an
+ * parameters, -ENAMETOOLONG for a name without its NUL, -EACCES for task keys without CAP_PERFMON, -ENOENT for an
  * unknown gauge, -EMFILE when the uid holds its cap, -ENOMEM.
  */
 struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
@@ -491,11 +517,8 @@ struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 		return ERR_PTR(err);
 	}
 	file = aggmon_agg_file(agg);
-	if (IS_ERR(file)) {
-		aggmon_agg_put(agg);
-		return file;
-	}
-	*id = agg->id;
+	if (!IS_ERR(file))
+		*id = agg->id;
 	return file;
 uncharge:
 	aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, uid);
@@ -515,7 +538,6 @@ free:
 struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 {
 	struct aggmon_agg *agg;
-	struct file *file;
 
 	scoped_guard(mutex, &aggmon_agg_mutex) {
 		if (attr->id)
@@ -531,13 +553,10 @@ struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 			return ERR_PTR(-EACCES);
 		kref_get(&agg->ref);
 	}
-	file = aggmon_agg_file(agg);
-	if (IS_ERR(file))
-		aggmon_agg_put(agg);
-	return file;
+	return aggmon_agg_file(agg);
 }
 
-static struct aggmon_agg *aggmon_agg_from_file(struct file *file)
+static struct aggmon_agg_file *aggmon_agg_from_file(struct file *file)
 {
 	return file->f_op == &aggmon_agg_fops ? file->private_data : NULL;
 }
@@ -551,10 +570,12 @@ static struct aggmon_agg *aggmon_agg_from_file(struct file *file)
  */
 int aggmon_agg_info(struct file *file, struct aggmon_agg_info *info)
 {
-	struct aggmon_agg *agg = aggmon_agg_from_file(file);
+	struct aggmon_agg_file *af = aggmon_agg_from_file(file);
+	struct aggmon_agg *agg;
 
-	if (!agg)
+	if (!af)
 		return -EINVAL;
+	agg = af->agg;
 	info->id = agg->id;
 	strscpy_pad(info->name, agg->name);
 	info->func = agg->fn.func;
@@ -626,12 +647,12 @@ static void aggmon_copy_cpu(void *data)
  * slack; should it have grown past that in the meantime, once more with
  * room for all it can hold.
  */
-static int aggmon_snapshot_cpu(struct aggmon_agg *agg, unsigned int cpu,
+static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
+			       struct aggmon_snapshot *snap, unsigned int cpu,
 			       bool clear)
 {
 	struct aggmon_aggbuf *buf = per_cpu_ptr(agg->bufs.pcpu, cpu);
 	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
-	struct aggmon_snapshot *snap = &agg->snap;
 	struct aggmon_copy copy = { .agg = agg, .cpu = cpu, .clear = clear };
 	u32 used = READ_ONCE(buf->nused);
 
@@ -657,14 +678,17 @@ static int aggmon_snapshot_cpu(struct aggmon_agg *agg, unsigned int cpu,
 	return 0;
 }
 
-/* Replace the held snapshot by a new one, under @agg->snap_lock. */
-static int aggmon_snapshot_take(struct aggmon_agg *agg, bool clear)
+/*
+ * Replace @snap by a new snapshot of @agg, under @snap->lock.  Should it
+ * fail half-way, what it copied (and cleared) is kept as the snapshot.
+ */
+static int aggmon_snapshot_take(struct aggmon_agg *agg,
+				struct aggmon_snapshot *snap, bool clear)
 {
-	struct aggmon_snapshot *snap = &agg->snap;
 	unsigned int cpu;
 	int err = 0;
 
-	lockdep_assert_held(&agg->snap_lock);
+	lockdep_assert_held(&snap->lock);
 	aggmon_snapshot_free(snap);
 	snap->records = kcalloc(nr_cpu_ids, sizeof(*snap->records),
 				GFP_KERNEL_ACCOUNT);
@@ -679,22 +703,21 @@ static int aggmon_snapshot_take(struct aggmon_agg *agg, bool clear)
 	/* A CPU that is offline now stays so, and updates nothing. */
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
-		err = aggmon_snapshot_cpu(agg, cpu, clear);
+		err = aggmon_snapshot_cpu(agg, snap, cpu, clear);
 		if (err)
 			break;
 	}
 	cpus_read_unlock();
-	/* A clear that failed half-way must not lose what it copied. */
 	snap->generation++;
 	return err;
 }
 
 /* Copy records [@cursor, @cursor + @count) of the snapshot to @ubuf. */
-static int aggmon_snapshot_copy_out(struct aggmon_agg *agg, u64 cursor,
+static int aggmon_snapshot_copy_out(struct aggmon_agg *agg,
+				    struct aggmon_snapshot *snap, u64 cursor,
 				    u64 count, void __user *ubuf)
 {
 	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
-	struct aggmon_snapshot *snap = &agg->snap;
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
@@ -720,8 +743,10 @@ static int aggmon_snapshot_copy_out(struct aggmon_agg *agg, u64 cursor,
 /**
  * aggmon_agg_snapshot() - take or continue a snapshot, copy a batch out
  * @file: the aggregation's file
- * @attr: the request, see &struct aggmon_agg_snapshot_attr; filled in
- *	also when the call fails with -ENOSPC
+ * @attr: the request, see &struct aggmon_agg_snapshot_attr; its outputs
+ *	are set, and worth copying out, whenever the call fails after a
+ *	snapshot was taken (-ENOSPC, -EFAULT, -ENOMEM half-way), so that
+ *	what a clear took is not lost
  *
  * Return: 0; -EINVAL for a file that is not an aggregation's or bad
  * arguments; -ESTALE if @attr->generation is not the held snapshot;
@@ -730,44 +755,48 @@ static int aggmon_snapshot_copy_out(struct aggmon_agg *agg, u64 cursor,
 int aggmon_agg_snapshot(struct file *file,
 			struct aggmon_agg_snapshot_attr *attr)
 {
-	struct aggmon_agg *agg = aggmon_agg_from_file(file);
+	struct aggmon_agg_file *af = aggmon_agg_from_file(file);
 	struct aggmon_snapshot *snap;
+	struct aggmon_agg *agg;
 	size_t rsize;
+	int err = 0;
 	u64 count;
-	int err;
 
-	if (!agg || attr->flags & ~AGGMON_SNAPSHOT_CLEAR ||
+	if (!af || attr->flags & ~AGGMON_SNAPSHOT_CLEAR ||
 	    (attr->generation && attr->flags) ||
 	    (!attr->generation && attr->cursor) ||
 	    (attr->drops && attr->nr_cpus < nr_cpu_ids))
 		return -EINVAL;
-	snap = &agg->snap;
+	agg = af->agg;
+	snap = &af->snap;
 	rsize = aggmon_aggbuf_record_size(&agg->bufs);
 
-	guard(mutex)(&agg->snap_lock);
+	guard(mutex)(&snap->lock);
 	if (!attr->generation) {
-		err = aggmon_snapshot_take(agg, attr->flags);
-		if (err)
+		err = aggmon_snapshot_take(agg, snap, attr->flags);
+		if (err && !snap->records)
 			return err;
 	} else if (attr->generation != snap->generation || !snap->records) {
 		return -ESTALE;
-	}
-	if (attr->cursor > snap->total)
+	} else if (attr->cursor > snap->total) {
 		return -EINVAL;
+	}
 
 	attr->generation = snap->generation;
 	attr->total = snap->total;
 	attr->nr_cpus = nr_cpu_ids;
 	attr->size_needed = (snap->total - attr->cursor) * rsize;
-	count = min(snap->total - attr->cursor, attr->buf_size / rsize);
 	attr->count = 0;
+	if (err)
+		return err;
+	count = min(snap->total - attr->cursor, attr->buf_size / rsize);
 	if (attr->drops &&
 	    copy_to_user(u64_to_user_ptr(attr->drops), snap->drops,
 			 nr_cpu_ids * sizeof(*snap->drops)))
 		return -EFAULT;
 	if (!count && attr->size_needed)
 		return -ENOSPC;
-	err = aggmon_snapshot_copy_out(agg, attr->cursor, count,
+	err = aggmon_snapshot_copy_out(agg, snap, attr->cursor, count,
 				       u64_to_user_ptr(attr->buf));
 	if (err)
 		return err;
@@ -804,7 +833,12 @@ unsigned int aggmon_agg_list(u64 *cursor, u64 *ids, unsigned int count)
 
 static int aggmon_agg_file_release(struct inode *inode, struct file *file)
 {
-	aggmon_agg_put(file->private_data);
+	struct aggmon_agg_file *af = file->private_data;
+
+	aggmon_snapshot_free(&af->snap);
+	mutex_destroy(&af->snap.lock);
+	aggmon_agg_put(af->agg);
+	kfree(af);
 	return 0;
 }
 

@@ -24,6 +24,7 @@ struct file;
 
 /**
  * struct aggmon_snapshot - the copy of the buffers a file descriptor holds
+ * @lock: serialises the snapshots of the file descriptor
  * @generation: its number, from 1; 0 before the first
  * @total: records in it
  * @records: per CPU, that CPU's records
@@ -31,6 +32,7 @@ struct file;
  * @drops: per CPU, the drop count copied with the records
  */
 struct aggmon_snapshot {
+	struct mutex lock;
 	u64 generation;
 	u64 total;
 	void **records;
@@ -55,8 +57,6 @@ struct aggmon_snapshot {
  * @watch_node: on its watch's level aggregations (watch.c)
  * @entry: the gauge while a delta source is attached
  * @watch: the watch while a level source is attached
- * @snap_lock: serialises snapshots
- * @snap: the last snapshot, under @snap_lock
  * @free_work: frees the aggregation after updaters that found it are done
  * @name: the name
  */
@@ -76,8 +76,6 @@ struct aggmon_agg {
 	struct list_head watch_node;
 	struct aggmon_gauge_entry *entry;
 	struct aggmon_watch *watch;
-	struct mutex snap_lock;
-	struct aggmon_snapshot snap;
 	struct rcu_work free_work;
 	char name[AGGMON_NAME_LEN];
 };

@@ -369,9 +369,12 @@ static int aggmon_agg_snapshot_cmd(void __user *uattr, unsigned int usize)
 	if (fd_empty(f))
 		return -EBADF;
 	err = aggmon_agg_snapshot(fd_file(f), &attr);
-	if (err && err != -ENOSPC)
+	if (err && err != -ENOSPC && err != -EFAULT && err != -ENOMEM)
 		return err;
-	/* A buffer too small learns the size it needs. */
+	/*
+	 * A buffer too small learns the size it needs; a snapshot taken by a
+	 * call that failed is held, and can be read on.
+	 */
 	copied = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
 	return copied ?: err;
 }
@@ -410,10 +413,10 @@ static int aggmon_agg_open_cmd(void __user *uattr, unsigned int usize)
 	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_OPEN_SIZE_VER0);
 	if (err)
 		return err;
-	if (attr.flags || attr.__reserved ||
-	    strnlen(attr.name, sizeof(attr.name)) == sizeof(attr.name) ||
-	    !attr.id == !attr.name[0])
+	if (attr.flags || attr.__reserved || !attr.id == !attr.name[0])
 		return -EINVAL;
+	if (strnlen(attr.name, sizeof(attr.name)) == sizeof(attr.name))
+		return -ENAMETOOLONG;
 	file = aggmon_agg_file_open(&attr);
 	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
 }

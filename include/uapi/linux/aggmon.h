@@ -450,7 +450,8 @@ struct aggmon_event {
  * @AGGMON_AGG_LLQUANTIZE: log-linear buckets, DTrace's llquantize(@factor,
  *	@low, @high, @step): each order of magnitude @factor^m, @low <= m <=
  *	@high, is split into @step linear buckets; slot 0 counts values below
- *	@factor^@low and the last slot values from @factor^(@high + 1).
+ *	@factor^@low and the last slot values from @factor^(@high + 1) (where
+ *	@factor^(m + 2) would overflow, order m's top bucket takes all above).
  */
 enum aggmon_agg_func {
 	AGGMON_AGG_COUNT	= 1,
@@ -525,9 +526,9 @@ enum aggmon_key_field {
 /**
  * struct aggmon_agg_create_attr - attr of %AGGMON_AGG_CREATE
  *
- * @name: the aggregation's name, [a-z0-9_.] and NUL-terminated; its id is
- *	derived from it by a hash (two aggregations of the same name get
- *	different ids: a collision moves the id on).
+ * @name: the aggregation's name, dot-separated segments of [a-z0-9_], as a
+ *	gauge class's; its id is derived from it by a hash (two aggregations
+ *	of the same name get different ids: a collision moves the id on).
  * @func: an &enum aggmon_agg_func.
  * @flags: must be 0.
  * @low: lquantize: the lowest bucket's bound; llquantize: the lowest order
@@ -536,13 +537,16 @@ enum aggmon_key_field {
  *	highest order of magnitude (above @low, at most 65535).  Otherwise 0.
  * @step: lquantize: the width of a bucket (at least 1); llquantize: buckets
  *	per order of magnitude (at least @factor, a multiple of it, and a
- *	divisor of a power of it, at most 65535).  Otherwise 0.
- * @factor: llquantize: the base of the magnitudes, 2 to 65535.  Otherwise 0.
+ *	divisor of the smallest power of @factor that is at least @step, at
+ *	most 65535).  Otherwise 0.
+ * @factor: llquantize: the base of the magnitudes, 2 to 65535, such that
+ *	@factor^(@low + 1) fits in 63 bits.  Otherwise 0.
  * @source: %AGGMON_AGG_SRC_GAUGE_DELTA or %AGGMON_AGG_SRC_GAUGE_LEVEL.
  * @nkeys: number of key fields in @keys, 0 to %AGGMON_AGG_KEYS_MAX (0: one
  *	data set per CPU).
  * @keys: the key, as &enum aggmon_key_field values, each at most once
- *	(%AGGMON_KEY_ARG is for kernel aggregations only).
+ *	(%AGGMON_KEY_ARG is for kernel aggregations only, and may repeat
+ *	there; %AGGMON_KEY_GAUGE is for gauge sources only).
  * @gauge_id: the gauge whose updates are aggregated.
  * @entries: data sets per CPU, 1 to %AGGMON_AGG_ENTRIES_MAX and at most
  *	%AGGMON_AGG_BUFFER_MAX bytes of them; 0 for
@@ -659,8 +663,9 @@ struct aggmon_agg_record {
  *	record_size bytes long.
  * @buf_size: in: bytes at @buf.
  * @drops: in: user pointer to @nr_cpus __u64 that receive, per CPU, the
- *	data sets dropped because its buffer was full (since creation or the
- *	last clear); 0 for none.
+ *	values dropped since creation or the last clear: values of a new key
+ *	when the CPU's buffer was full, and values that came in NMI context;
+ *	0 for none.
  * @nr_cpus: in: length of @drops, at least the aggregation's nr_cpus when
  *	@drops is set; out: the aggregation's nr_cpus.
  * @count: out: records written.

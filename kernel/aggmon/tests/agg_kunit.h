@@ -26,24 +26,37 @@ static struct aggmon_agg *aggmon_test_agg(struct kunit *test,
 	return agg;
 }
 
+/* The snapshot the tests take, as a file descriptor would hold it. */
+static struct aggmon_snapshot aggmon_test_snap = {
+	.lock = __MUTEX_INITIALIZER(aggmon_test_snap.lock),
+};
+
 static void aggmon_test_snapshot(struct kunit *test, struct aggmon_agg *agg,
 				 bool clear)
 {
-	guard(mutex)(&agg->snap_lock);
-	KUNIT_ASSERT_EQ(test, aggmon_snapshot_take(agg, clear), 0);
+	guard(mutex)(&aggmon_test_snap.lock);
+	KUNIT_ASSERT_EQ(test, aggmon_snapshot_take(agg, &aggmon_test_snap,
+						   clear), 0);
 }
 
-/* The record of @key on this CPU in the held snapshot, or NULL. */
+static void aggmon_test_agg_exit(struct kunit *test)
+{
+	aggmon_snapshot_free(&aggmon_test_snap);
+	aggmon_test_snap.generation = 0;
+}
+
+/* The record of @key on this CPU in the snapshot, or NULL. */
 static struct aggmon_agg_record *aggmon_test_record(struct aggmon_agg *agg,
 						    u64 key)
 {
 	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
 	unsigned int cpu = raw_smp_processor_id();
+	struct aggmon_snapshot *snap = &aggmon_test_snap;
 	struct aggmon_agg_record *record;
 	u32 i;
 
-	for (i = 0; i < agg->snap.counts[cpu]; i++) {
-		record = agg->snap.records[cpu] + i * rsize;
+	for (i = 0; i < snap->counts[cpu]; i++) {
+		record = snap->records[cpu] + i * rsize;
 		if (record->data[0] == key)
 			return record;
 	}
@@ -72,8 +85,8 @@ static void aggmon_test_agg_keys(struct kunit *test)
 	record = aggmon_test_record(agg, 7);
 	KUNIT_ASSERT_NOT_NULL(test, record);
 	KUNIT_EXPECT_EQ(test, (s64)record->data[1], -10);
-	KUNIT_EXPECT_EQ(test, agg->snap.total, 2);
-	KUNIT_EXPECT_EQ(test, agg->snap.generation, 1);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.total, 2);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.generation, 1);
 	aggmon_agg_destroy(agg);
 }
 
@@ -92,8 +105,8 @@ static void aggmon_test_agg_drops(struct kunit *test)
 	key = 1;
 	aggmon_aggregate(agg, 0, &key);
 	aggmon_test_snapshot(test, agg, true);
-	KUNIT_EXPECT_EQ(test, agg->snap.counts[cpu], 2);
-	KUNIT_EXPECT_EQ(test, agg->snap.drops[cpu], 3);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 2);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 3);
 	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 1)->data[1], 2);
 	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 2)->data[1], 1);
 	KUNIT_EXPECT_NULL(test, aggmon_test_record(agg, 3));
@@ -103,8 +116,8 @@ static void aggmon_test_agg_drops(struct kunit *test)
 	aggmon_aggregate(agg, 0, &key);
 	aggmon_test_snapshot(test, agg, false);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, agg->snap.total, 1);
-	KUNIT_EXPECT_EQ(test, agg->snap.drops[cpu], 0);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.total, 1);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 0);
 	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 3)->data[1], 1);
 	aggmon_agg_destroy(agg);
 }
@@ -162,8 +175,8 @@ static void aggmon_test_agg_timing_hook(struct kunit *test)
 	aggmon_test_snapshot(test, agg, false);
 	migrate_enable();
 
-	KUNIT_ASSERT_EQ(test, agg->snap.total, 1);
-	record = agg->snap.records[raw_smp_processor_id()];
+	KUNIT_ASSERT_EQ(test, aggmon_test_snap.total, 1);
+	record = aggmon_test_snap.records[raw_smp_processor_id()];
 	for (i = 0; i < AGGMON_QUANTIZE_ZERO; i++)
 		KUNIT_EXPECT_EQ(test, record->data[i], 0);
 	for (i = 0; i < AGGMON_QUANTIZE_BUCKETS; i++)
@@ -182,6 +195,7 @@ static struct kunit_case aggmon_agg_test_cases[] = {
 
 static struct kunit_suite aggmon_agg_test_suite = {
 	.name = "aggmon_agg",
+	.exit = aggmon_test_agg_exit,
 	.test_cases = aggmon_agg_test_cases,
 };
 
