@@ -267,12 +267,30 @@ static void aggmon_snapshot_free(struct aggmon_snapshot *snap)
 		for_each_possible_cpu(cpu)
 			kvfree(snap->records[cpu]);
 	kfree(snap->records);
+	kfree(snap->rooms);
 	kfree(snap->counts);
 	kfree(snap->drops);
 	snap->records = NULL;
+	snap->rooms = NULL;
 	snap->counts = NULL;
 	snap->drops = NULL;
 	snap->total = 0;
+}
+
+static int aggmon_snapshot_alloc(struct aggmon_snapshot *snap)
+{
+	snap->records = kcalloc(nr_cpu_ids, sizeof(*snap->records),
+				GFP_KERNEL_ACCOUNT);
+	snap->rooms = kcalloc(nr_cpu_ids, sizeof(*snap->rooms),
+			      GFP_KERNEL_ACCOUNT);
+	snap->counts = kcalloc(nr_cpu_ids, sizeof(*snap->counts),
+			       GFP_KERNEL_ACCOUNT);
+	snap->drops = kcalloc(nr_cpu_ids, sizeof(*snap->drops),
+			      GFP_KERNEL_ACCOUNT);
+	if (snap->records && snap->rooms && snap->counts && snap->drops)
+		return 0;
+	aggmon_snapshot_free(snap);
+	return -ENOMEM;
 }
 
 static void aggmon_agg_free(struct aggmon_agg *agg)
@@ -642,36 +660,56 @@ static void aggmon_copy_cpu(void *data)
 	}
 }
 
+/* Make room for @want records of CPU @cpu, keeping what is big enough. */
+static int aggmon_snapshot_room(struct aggmon_agg *agg,
+				struct aggmon_snapshot *snap, unsigned int cpu,
+				u32 want)
+{
+	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
+	u32 room = min(want + want / 8 + 16, agg->bufs.capacity);
+
+	if (snap->rooms[cpu] >= want)
+		return 0;
+	kvfree(snap->records[cpu]);
+	snap->rooms[cpu] = 0;
+	snap->records[cpu] = kvmalloc_array(room, rsize, GFP_KERNEL_ACCOUNT);
+	if (!snap->records[cpu])
+		return -ENOMEM;
+	snap->rooms[cpu] = room;
+	return 0;
+}
+
 /*
- * Copy one CPU's buffer into memory sized for what it holds now plus some
- * slack; should it have grown past that in the meantime, once more with
- * room for all it can hold.
+ * Copy one CPU's buffer into room for what it holds now, and some slack;
+ * should it have grown past that in the meantime, once more with room for
+ * all it can hold.  A buffer that holds nothing is empty as of now and is
+ * left alone: an update racing with this read belongs after the snapshot.
  */
 static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
 			       struct aggmon_snapshot *snap, unsigned int cpu,
 			       bool clear)
 {
 	struct aggmon_aggbuf *buf = per_cpu_ptr(agg->bufs.pcpu, cpu);
-	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
 	struct aggmon_copy copy = { .agg = agg, .cpu = cpu, .clear = clear };
-	u32 used = READ_ONCE(buf->nused);
+	u32 want = READ_ONCE(buf->nused);
+	int err;
 
-	copy.room = min(used + used / 8 + 16, agg->bufs.capacity);
+	if (!want && !READ_ONCE(buf->drops) && !READ_ONCE(buf->nmi_drops))
+		return 0;
 	for (;;) {
-		copy.records = kvmalloc_array(copy.room, rsize,
-					      GFP_KERNEL_ACCOUNT);
-		if (!copy.records)
-			return -ENOMEM;
+		err = aggmon_snapshot_room(agg, snap, cpu, want);
+		if (err)
+			return err;
+		copy.records = snap->records[cpu];
+		copy.room = snap->rooms[cpu];
 		if (cpu_online(cpu))
 			smp_call_function_single(cpu, aggmon_copy_cpu, &copy, 1);
 		else
 			aggmon_copy_cpu(&copy);
 		if (copy.count <= copy.room)
 			break;
-		kvfree(copy.records);
-		copy.room = agg->bufs.capacity;
+		want = agg->bufs.capacity;
 	}
-	snap->records[cpu] = copy.records;
 	snap->counts[cpu] = copy.count;
 	snap->drops[cpu] = copy.drops;
 	snap->total += copy.count;
@@ -681,6 +719,8 @@ static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
 /*
  * Replace @snap by a new snapshot of @agg, under @snap->lock.  Should it
  * fail half-way, what it copied (and cleared) is kept as the snapshot.
+ * Return: 0, or -ENOMEM with the generation unchanged if nothing was
+ * taken.
  */
 static int aggmon_snapshot_take(struct aggmon_agg *agg,
 				struct aggmon_snapshot *snap, bool clear)
@@ -689,17 +729,11 @@ static int aggmon_snapshot_take(struct aggmon_agg *agg,
 	int err = 0;
 
 	lockdep_assert_held(&snap->lock);
-	aggmon_snapshot_free(snap);
-	snap->records = kcalloc(nr_cpu_ids, sizeof(*snap->records),
-				GFP_KERNEL_ACCOUNT);
-	snap->counts = kcalloc(nr_cpu_ids, sizeof(*snap->counts),
-			       GFP_KERNEL_ACCOUNT);
-	snap->drops = kcalloc(nr_cpu_ids, sizeof(*snap->drops),
-			      GFP_KERNEL_ACCOUNT);
-	if (!snap->records || !snap->counts || !snap->drops) {
-		aggmon_snapshot_free(snap);
+	if (!snap->records && aggmon_snapshot_alloc(snap))
 		return -ENOMEM;
-	}
+	memset(snap->counts, 0, nr_cpu_ids * sizeof(*snap->counts));
+	memset(snap->drops, 0, nr_cpu_ids * sizeof(*snap->drops));
+	snap->total = 0;
 	/* A CPU that is offline now stays so, and updates nothing. */
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
@@ -773,10 +807,12 @@ int aggmon_agg_snapshot(struct file *file,
 
 	guard(mutex)(&snap->lock);
 	if (!attr->generation) {
+		u64 before = snap->generation;
+
 		err = aggmon_snapshot_take(agg, snap, attr->flags);
-		if (err && !snap->records)
+		if (err && snap->generation == before)
 			return err;
-	} else if (attr->generation != snap->generation || !snap->records) {
+	} else if (attr->generation != snap->generation) {
 		return -ESTALE;
 	} else if (attr->cursor > snap->total) {
 		return -EINVAL;

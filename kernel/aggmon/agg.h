@@ -27,8 +27,9 @@ struct file;
  * @lock: serialises the snapshots of the file descriptor
  * @generation: its number, from 1; 0 before the first
  * @total: records in it
- * @records: per CPU, that CPU's records
- * @counts: per CPU, the number of @records
+ * @records: per CPU, that CPU's records; kept for the next snapshot
+ * @rooms: per CPU, how many records @records has room for
+ * @counts: per CPU, the number of @records in this snapshot
  * @drops: per CPU, the drop count copied with the records
  */
 struct aggmon_snapshot {
@@ -36,6 +37,7 @@ struct aggmon_snapshot {
 	u64 generation;
 	u64 total;
 	void **records;
+	u32 *rooms;
 	u32 *counts;
 	u64 *drops;
 };

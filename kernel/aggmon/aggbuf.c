@@ -18,6 +18,7 @@
  * that CPU in the same way (agg.c), so neither sees the other half-done.
  */
 
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -37,10 +38,26 @@ static u64 *aggmon_aggbuf_set(const struct aggmon_aggbufs *bufs,
 	return buf->sets + (size_t)index * bufs->set_words;
 }
 
+/*
+ * A key of one word, the common case (a CPU, a pid, a driver's index),
+ * takes a multiplicative hash: one multiplication where jhash2() mixes
+ * for a dozen steps.  Longer keys take jhash2().
+ */
 static u32 aggmon_aggbuf_hash(const struct aggmon_aggbufs *bufs,
 			      const u64 *key)
 {
+	if (bufs->key_words == 1)
+		return hash_64(key[0] ^ bufs->seed, 32);
 	return jhash2((const u32 *)key, bufs->key_words * 2, bufs->seed);
+}
+
+static bool aggmon_aggbuf_key_eq(const u64 *a, const u64 *b,
+				 unsigned int words)
+{
+	while (words--)
+		if (*a++ != *b++)
+			return false;
+	return true;
 }
 
 /**
@@ -56,7 +73,6 @@ static u32 aggmon_aggbuf_hash(const struct aggmon_aggbufs *bufs,
 u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			struct aggmon_aggbuf *buf, const u64 *key)
 {
-	size_t key_bytes = bufs->key_words * sizeof(u64);
 	u32 hash = aggmon_aggbuf_hash(bufs, key);
 	u32 *head = &buf->heads[hash & bufs->hash_mask];
 	u32 link;
@@ -64,7 +80,8 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 
 	for (link = *head; link; link = SET_LINK(set[0])) {
 		set = aggmon_aggbuf_set(bufs, buf, link - 1);
-		if (SET_HASH(set[0]) == hash && !memcmp(set + 1, key, key_bytes))
+		if (SET_HASH(set[0]) == hash &&
+		    aggmon_aggbuf_key_eq(set + 1, key, bufs->key_words))
 			return set + 1 + bufs->key_words;
 	}
 	if (buf->nused == bufs->capacity) {
@@ -73,7 +90,7 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 	}
 	set = aggmon_aggbuf_set(bufs, buf, buf->nused);
 	set[0] = (u64)hash << 32 | *head;
-	memcpy(set + 1, key, key_bytes);
+	memcpy(set + 1, key, bufs->key_words * sizeof(u64));
 	memset(set + 1 + bufs->key_words, 0, bufs->value_words * sizeof(u64));
 	*head = ++buf->nused;
 	return set + 1 + bufs->key_words;
@@ -194,3 +211,7 @@ void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs)
 	free_percpu(bufs->pcpu);
 	bufs->pcpu = NULL;
 }
+
+#ifdef CONFIG_AGGMON_KUNIT_TEST
+#include "tests/aggbuf_kunit.h"
+#endif

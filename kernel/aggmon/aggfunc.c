@@ -58,8 +58,11 @@ unsigned int aggmon_lquantize_bucket(const struct aggmon_func *fn, s64 value)
  * factor^low; each order of magnitude [factor^m, factor^(m+1)) then has
  * min(factor^(m+1), step) linear buckets, of which the first 1/factor
  * would overlap the order below and are not counted; the last bucket takes
- * what lies from factor^(high+1).  Where factor^(m+2) would overflow, the
- * order m takes every larger value in its top bucket, as DTrace clamps.
+ * what lies from factor^(high+1).  Where factor^(m+2) would overflow,
+ * order m takes every larger value in its top bucket.  DTrace differs
+ * only there: it puts the whole of order m in that bucket, and its test
+ * for the overflow (next < this after wrapping) misses it for some
+ * factors (7, 11, 12, ...); values below factor^m land as in DTrace.
  */
 unsigned int aggmon_llquantize_bucket(const struct aggmon_func *fn,
 				      s64 value)
@@ -230,3 +233,7 @@ void aggmon_func_apply(const struct aggmon_func *fn, u64 *slots, s64 value)
 		break;
 	}
 }
+
+#ifdef CONFIG_AGGMON_KUNIT_TEST
+#include "tests/aggfunc_kunit.h"
+#endif

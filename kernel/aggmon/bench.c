@@ -173,7 +173,7 @@ static void bench_jhash_rht(unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		key = i % BENCH_KEYS;
+		key = i & (BENCH_KEYS - 1);
 		sink += jhash2((u32 *)&key, 2, 0);
 		object = rhashtable_lookup_fast(&bench.ht, &key,
 						bench_ht_params);
@@ -182,14 +182,15 @@ static void bench_jhash_rht(unsigned int n)
 	WRITE_ONCE(bench.sink, sink);
 }
 
+/* @mask: keys cycle over [0, @mask]; ~0 for a new key every call. */
 static void bench_aggregate(struct aggmon_agg *agg, unsigned int n,
-			    unsigned int keys)
+			    unsigned int mask)
 {
 	unsigned int i;
 	u64 key;
 
 	for (i = 0; i < n; i++) {
-		key = keys ? i % keys : i;
+		key = i & mask;
 		aggmon_aggregate(agg, 1, &key);
 	}
 }
@@ -238,13 +239,13 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 		bench_jhash_rht(n);
 		break;
 	case OP_AGG_PRESENT:
-		bench_aggregate(bench.agg, n, BENCH_KEYS);
+		bench_aggregate(bench.agg, n, BENCH_KEYS - 1);
 		break;
 	case OP_AGG_NEW:
-		bench_aggregate(raw_cpu_read(bench_new_agg), n, 0);
+		bench_aggregate(raw_cpu_read(bench_new_agg), n, ~0U);
 		break;
 	case OP_AGG_ONE_KEY:
-		bench_aggregate(bench.one_key_agg, n, 1);
+		bench_aggregate(bench.one_key_agg, n, 0);
 		break;
 	default:
 		break;

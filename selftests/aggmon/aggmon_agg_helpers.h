@@ -345,16 +345,19 @@ static inline __u64 *agg_merged_row(const struct agg_merged *m, size_t i)
 	return m->rows + i * (m->ks + m->vs);
 }
 
-/* The value words of @key's row, or NULL. */
+/* The value words of @key's row, or NULL; @key may be NULL if no key. */
 static inline __u64 *agg_merged_find(const struct agg_merged *m,
 				     const __u64 *key)
 {
+	unsigned int j;
 	size_t i;
 
 	for (i = 0; i < m->n; i++) {
 		__u64 *row = agg_merged_row(m, i);
 
-		if (!m->ks || !memcmp(row, key, m->ks * sizeof(*key)))
+		for (j = 0; j < m->ks && row[j] == key[j]; j++)
+			;
+		if (j == m->ks)
 			return row + m->ks;
 	}
 	return NULL;

@@ -45,12 +45,11 @@ static void aggmon_test_agg_exit(struct kunit *test)
 	aggmon_test_snap.generation = 0;
 }
 
-/* The record of @key on this CPU in the snapshot, or NULL. */
+/* The record of @key from @cpu in the snapshot, or NULL. */
 static struct aggmon_agg_record *aggmon_test_record(struct aggmon_agg *agg,
-						    u64 key)
+						    unsigned int cpu, u64 key)
 {
 	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
-	unsigned int cpu = raw_smp_processor_id();
 	struct aggmon_snapshot *snap = &aggmon_test_snap;
 	struct aggmon_agg_record *record;
 	u32 i;
@@ -69,20 +68,21 @@ static void aggmon_test_agg_keys(struct kunit *test)
 						 1, 0);
 	struct aggmon_agg_record *record;
 	u64 five = 5, seven = 7;
+	unsigned int cpu;
 
-	/* Values stay on this CPU; the test compares its records only. */
-	migrate_disable();
+	/* The values go to one CPU's buffer; its records are compared. */
+	cpu = get_cpu();
 	aggmon_aggregate(agg, 1, &five);
 	aggmon_aggregate(agg, 2, &five);
 	aggmon_aggregate(agg, -10, &seven);
+	put_cpu();
 	aggmon_test_snapshot(test, agg, false);
-	migrate_enable();
 
-	record = aggmon_test_record(agg, 5);
+	record = aggmon_test_record(agg, cpu, 5);
 	KUNIT_ASSERT_NOT_NULL(test, record);
 	KUNIT_EXPECT_EQ(test, record->agg_id, agg->id);
 	KUNIT_EXPECT_EQ(test, record->data[1], 3);
-	record = aggmon_test_record(agg, 7);
+	record = aggmon_test_record(agg, cpu, 7);
 	KUNIT_ASSERT_NOT_NULL(test, record);
 	KUNIT_EXPECT_EQ(test, (s64)record->data[1], -10);
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.total, 2);
@@ -98,27 +98,31 @@ static void aggmon_test_agg_drops(struct kunit *test)
 	unsigned int cpu;
 	u64 key;
 
-	migrate_disable();
-	cpu = raw_smp_processor_id();
+	cpu = get_cpu();
 	for (key = 1; key <= 5; key++)
 		aggmon_aggregate(agg, 0, &key);
 	key = 1;
 	aggmon_aggregate(agg, 0, &key);
+	put_cpu();
 	aggmon_test_snapshot(test, agg, true);
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 2);
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 3);
-	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 1)->data[1], 2);
-	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 2)->data[1], 1);
-	KUNIT_EXPECT_NULL(test, aggmon_test_record(agg, 3));
+	KUNIT_ASSERT_NOT_NULL(test, aggmon_test_record(agg, cpu, 1));
+	KUNIT_ASSERT_NOT_NULL(test, aggmon_test_record(agg, cpu, 2));
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 1)->data[1], 2);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 2)->data[1], 1);
+	KUNIT_EXPECT_NULL(test, aggmon_test_record(agg, cpu, 3));
 
 	/* Cleared: empty, drops gone, and a new key fits again. */
 	key = 3;
+	cpu = get_cpu();
 	aggmon_aggregate(agg, 0, &key);
+	put_cpu();
 	aggmon_test_snapshot(test, agg, false);
-	migrate_enable();
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.total, 1);
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, 3)->data[1], 1);
+	KUNIT_ASSERT_NOT_NULL(test, aggmon_test_record(agg, cpu, 3));
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 3)->data[1], 1);
 	aggmon_agg_destroy(agg);
 }
 
@@ -164,19 +168,20 @@ static void aggmon_test_agg_timing_hook(struct kunit *test)
 	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.time",
 						 AGGMON_AGG_QUANTIZE, 0, 0);
 	struct aggmon_agg_record *record;
+	unsigned int cpu;
 	u64 n = 0, start;
 	int i;
 
-	migrate_disable();
+	cpu = get_cpu();
 	AGGMON_TIME_START(start);
 	udelay(2);
 	AGGMON_TIME_END(agg, start, NULL);
 	AGGMON_TIME_END((struct aggmon_agg *)NULL, 0, NULL);
+	put_cpu();
 	aggmon_test_snapshot(test, agg, false);
-	migrate_enable();
 
 	KUNIT_ASSERT_EQ(test, aggmon_test_snap.total, 1);
-	record = aggmon_test_snap.records[raw_smp_processor_id()];
+	record = aggmon_test_snap.records[cpu];
 	for (i = 0; i < AGGMON_QUANTIZE_ZERO; i++)
 		KUNIT_EXPECT_EQ(test, record->data[i], 0);
 	for (i = 0; i < AGGMON_QUANTIZE_BUCKETS; i++)

@@ -48,13 +48,13 @@ static u64 *aggmon_test_find(const struct aggmon_aggbufs *bufs,
 
 static unsigned int aggmon_test_copy(const struct aggmon_aggbufs *bufs,
 				     struct aggmon_aggbuf *buf, u64 agg_id,
-				     void *records)
+				     unsigned int cpu, void *records)
 {
 	unsigned long flags;
 	unsigned int n;
 
 	local_irq_save(flags);
-	n = aggmon_aggbuf_copy(bufs, buf, agg_id, smp_processor_id(), records);
+	n = aggmon_aggbuf_copy(bufs, buf, agg_id, cpu, records);
 	local_irq_restore(flags);
 	return n;
 }
@@ -120,25 +120,51 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 
 	/* Freeing twice is harmless: the second sees no buffers. */
 	aggmon_aggbufs_free(bufs);
-	KUNIT_EXPECT_NULL(test, bufs->pcpu);
+	KUNIT_EXPECT_TRUE(test, !bufs->pcpu);
 	aggmon_aggbufs_free(bufs);
-	KUNIT_EXPECT_NULL(test, bufs->pcpu);
+	KUNIT_EXPECT_TRUE(test, !bufs->pcpu);
 }
 
-static void aggmon_test_aggbuf_find(struct kunit *test)
+/* Run @fn on this CPU's buffer of @bufs, with migration disabled. */
+static void aggmon_test_here(struct kunit *test, struct aggmon_aggbufs *bufs,
+			     void (*fn)(struct kunit *test,
+					const struct aggmon_aggbufs *bufs,
+					struct aggmon_aggbuf *buf))
 {
-	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 2, 2, 8);
-	u64 a[2] = { 1, 2 }, b[2] = { 1, 3 }, c[2] = { 2, 2 };
-	u64 *va, *vb, *vc, *again;
-	struct aggmon_aggbuf *buf;
+	migrate_disable();
+	fn(test, bufs, this_cpu_ptr(bufs->pcpu));
+	migrate_enable();
+}
+
+/* Other CPUs' buffers of @bufs are still empty. */
+static void aggmon_test_others_empty(struct kunit *test,
+				     const struct aggmon_aggbufs *bufs,
+				     const struct aggmon_aggbuf *buf)
+{
+	const struct aggmon_aggbuf *other;
 	unsigned int cpu;
 
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
+	for_each_possible_cpu(cpu) {
+		other = per_cpu_ptr(bufs->pcpu, cpu);
+		if (other == buf)
+			continue;
+		KUNIT_EXPECT_EQ(test, other->nused, 0);
+		KUNIT_EXPECT_EQ(test, other->drops, 0);
+	}
+}
+
+static void aggmon_test_find_here(struct kunit *test,
+				  const struct aggmon_aggbufs *bufs,
+				  struct aggmon_aggbuf *buf)
+{
+	u64 a[2] = { 1, 2 }, b[2] = { 1, 3 }, c[2] = { 2, 2 };
+	u64 *va, *vb, *vc, *again;
 
 	/* A new key starts from a zero value, its key words before it. */
 	va = aggmon_test_find(bufs, buf, a);
-	KUNIT_ASSERT_NOT_NULL(test, va);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (!va)
+		return;
 	KUNIT_EXPECT_EQ(test, va[0], 0);
 	KUNIT_EXPECT_EQ(test, va[1], 0);
 	KUNIT_EXPECT_EQ(test, buf->nused, 1);
@@ -147,26 +173,31 @@ static void aggmon_test_aggbuf_find(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, va[-1], 2);
 	KUNIT_EXPECT_EQ(test, SET_HASH(buf->sets[0]),
 			aggmon_aggbuf_hash(bufs, a));
+	KUNIT_EXPECT_EQ(test, SET_LINK(buf->sets[0]), 0);
 	va[0] = 42;
 	va[1] = U64_MAX;
 
 	/* The same key finds the same data set, value kept. */
 	again = aggmon_test_find(bufs, buf, a);
 	KUNIT_EXPECT_PTR_EQ(test, again, va);
-	KUNIT_EXPECT_EQ(test, again[0], 42);
-	KUNIT_EXPECT_EQ(test, again[1], U64_MAX);
+	KUNIT_EXPECT_EQ(test, va[0], 42);
+	KUNIT_EXPECT_EQ(test, va[1], U64_MAX);
 	KUNIT_EXPECT_EQ(test, buf->nused, 1);
 
 	/* Keys that differ in either word are distinct data sets. */
 	vb = aggmon_test_find(bufs, buf, b);
 	vc = aggmon_test_find(bufs, buf, c);
-	KUNIT_ASSERT_NOT_NULL(test, vb);
-	KUNIT_ASSERT_NOT_NULL(test, vc);
+	KUNIT_EXPECT_NOT_NULL(test, vb);
+	KUNIT_EXPECT_NOT_NULL(test, vc);
+	if (!vb || !vc)
+		return;
 	KUNIT_EXPECT_PTR_NE(test, vb, va);
 	KUNIT_EXPECT_PTR_NE(test, vc, va);
 	KUNIT_EXPECT_PTR_NE(test, vc, vb);
 	KUNIT_EXPECT_EQ(test, vb[0], 0);
+	KUNIT_EXPECT_EQ(test, vb[1], 0);
 	KUNIT_EXPECT_EQ(test, vc[0], 0);
+	KUNIT_EXPECT_EQ(test, vc[1], 0);
 	KUNIT_EXPECT_EQ(test, buf->nused, 3);
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, b), vb);
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, c), vc);
@@ -174,26 +205,25 @@ static void aggmon_test_aggbuf_find(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, va[0], 42);
 	KUNIT_EXPECT_EQ(test, buf->nused, 3);
 	KUNIT_EXPECT_EQ(test, buf->drops, 0);
-
-	/* Other CPUs' buffers are untouched. */
-	for_each_possible_cpu(cpu)
-		if (per_cpu_ptr(bufs->pcpu, cpu) != buf)
-			KUNIT_EXPECT_EQ(test,
-					per_cpu_ptr(bufs->pcpu, cpu)->nused, 0);
-	migrate_enable();
+	aggmon_test_others_empty(test, bufs, buf);
 }
 
-/* Without a key, every find is the one data set. */
-static void aggmon_test_aggbuf_no_key(struct kunit *test)
+static void aggmon_test_aggbuf_find(struct kunit *test)
 {
-	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 0, 2, 1);
-	struct aggmon_aggbuf *buf;
+	aggmon_test_here(test, aggmon_test_bufs(test, 2, 2, 8),
+			 aggmon_test_find_here);
+}
+
+static void aggmon_test_no_key_here(struct kunit *test,
+				    const struct aggmon_aggbufs *bufs,
+				    struct aggmon_aggbuf *buf)
+{
 	u64 none = 0, *value;
 
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
 	value = aggmon_test_find(bufs, buf, &none);
-	KUNIT_ASSERT_NOT_NULL(test, value);
+	KUNIT_EXPECT_NOT_NULL(test, value);
+	if (!value)
+		return;
 	KUNIT_EXPECT_PTR_EQ(test, value, buf->sets + 1);
 	KUNIT_EXPECT_EQ(test, value[0], 0);
 	KUNIT_EXPECT_EQ(test, value[1], 0);
@@ -203,109 +233,135 @@ static void aggmon_test_aggbuf_no_key(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, value[0], 7);
 	KUNIT_EXPECT_EQ(test, buf->nused, 1);
 	KUNIT_EXPECT_EQ(test, buf->drops, 0);
-	migrate_enable();
+}
+
+/* Without a key, every find is the one data set. */
+static void aggmon_test_aggbuf_no_key(struct kunit *test)
+{
+	aggmon_test_here(test, aggmon_test_bufs(test, 0, 2, 1),
+			 aggmon_test_no_key_here);
+}
+
+/*
+ * Find @n keys from @keys that all hash to one bucket, each after a key
+ * from @filler on (if any), and check that all of them are found again.
+ */
+static void aggmon_test_chain(struct kunit *test,
+			      const struct aggmon_aggbufs *bufs,
+			      struct aggmon_aggbuf *buf, const u64 *keys,
+			      unsigned int n, u64 filler)
+{
+	u32 bucket = aggmon_aggbuf_hash(bufs, keys) & bufs->hash_mask;
+	unsigned int i, before = buf->nused;
+	u64 *values[32], *value, key;
+
+	for (i = 0; i < n; i++) {
+		if (filler) {
+			key = filler - i;
+			value = aggmon_test_find(bufs, buf, &key);
+			KUNIT_EXPECT_NOT_NULL(test, value);
+		}
+		values[i] = aggmon_test_find(bufs, buf, &keys[i]);
+		KUNIT_EXPECT_NOT_NULL(test, values[i]);
+		if (!values[i])
+			return;
+		values[i][0] = ~keys[i];
+		/* The newest data set heads the chain. */
+		KUNIT_EXPECT_EQ(test, buf->heads[bucket], buf->nused);
+	}
+	KUNIT_EXPECT_EQ(test, buf->nused, before + (filler ? 2 : 1) * n);
+	KUNIT_EXPECT_GE(test, aggmon_test_chain_len(bufs, buf, bucket), n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, &keys[i]),
+				    values[i]);
+		KUNIT_EXPECT_EQ(test, values[i][0], ~keys[i]);
+	}
+	KUNIT_EXPECT_EQ(test, buf->nused, before + (filler ? 2 : 1) * n);
+	KUNIT_EXPECT_EQ(test, buf->drops, 0);
+}
+
+/* @n keys from @key on whose hashes fall in one bucket of @bufs. */
+static void aggmon_test_colliding(const struct aggmon_aggbufs *bufs, u64 key,
+				  u64 *keys, unsigned int n)
+{
+	u32 bucket = aggmon_aggbuf_hash(bufs, &key) & bufs->hash_mask;
+	unsigned int i = 0;
+
+	for (; i < n; key++)
+		if ((aggmon_aggbuf_hash(bufs, &key) & bufs->hash_mask) ==
+		    bucket)
+			keys[i++] = key;
+}
+
+static void aggmon_test_chain4_here(struct kunit *test,
+				    const struct aggmon_aggbufs *bufs,
+				    struct aggmon_aggbuf *buf)
+{
+	u64 keys[4];
+	u32 bucket, i;
+
+	aggmon_test_colliding(bufs, 1000, keys, 4);
+	aggmon_test_chain(test, bufs, buf, keys, 4, 0);
+	/* One chain of four: the other buckets stay empty. */
+	bucket = aggmon_aggbuf_hash(bufs, keys) & bufs->hash_mask;
+	KUNIT_EXPECT_EQ(test, aggmon_test_chain_len(bufs, buf, bucket), 4);
+	for (i = 0; i <= bufs->hash_mask; i++)
+		if (i != bucket)
+			KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
+}
+
+static void aggmon_test_chain24_here(struct kunit *test,
+				     const struct aggmon_aggbufs *bufs,
+				     struct aggmon_aggbuf *buf)
+{
+	u64 keys[24];
+
+	aggmon_test_colliding(bufs, 0, keys, ARRAY_SIZE(keys));
+	aggmon_test_chain(test, bufs, buf, keys, ARRAY_SIZE(keys), U64_MAX);
 }
 
 /*
  * Keys whose hashes share a bucket make one chain, newest first, and each
- * is still found; a bucket of 4 with capacity 4, then 24 keys on one chain
- * of a 64-bucket buffer.
+ * is still found: four keys in one bucket of a buffer of capacity 4 (four
+ * buckets), then 24 in one of 64 buckets, amid 24 other keys.
  */
 static void aggmon_test_aggbuf_chains(struct kunit *test)
 {
 	struct aggmon_aggbufs *bufs;
-	struct aggmon_aggbuf *buf;
-	u64 keys[24], key, *values[24];
-	unsigned int n, i;
-	u32 bucket;
 
 	bufs = aggmon_test_bufs(test, 1, 1, 4);
-	KUNIT_ASSERT_EQ(test, bufs->hash_mask, 3);
-	key = 1000;
-	bucket = aggmon_aggbuf_hash(bufs, &key) & bufs->hash_mask;
-	for (n = 0, key = 1000; n < 4; key++)
-		if ((aggmon_aggbuf_hash(bufs, &key) & bufs->hash_mask) == bucket)
-			keys[n++] = key;
-
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
-	for (i = 0; i < 4; i++) {
-		values[i] = aggmon_test_find(bufs, buf, &keys[i]);
-		if (values[i])
-			values[i][0] = keys[i] * 3;
-	}
-	KUNIT_EXPECT_EQ(test, buf->nused, 4);
-	KUNIT_EXPECT_EQ(test, buf->heads[bucket], 4);
-	KUNIT_EXPECT_EQ(test, aggmon_test_chain_len(bufs, buf, bucket), 4);
-	for (i = 0; i < 4; i++) {
-		KUNIT_EXPECT_NOT_NULL(test, values[i]);
-		KUNIT_EXPECT_PTR_EQ(test,
-				    aggmon_test_find(bufs, buf, &keys[i]),
-				    values[i]);
-	}
-	for (i = 0; i < 4; i++)
-		if (values[i])
-			KUNIT_EXPECT_EQ(test, values[i][0], keys[i] * 3);
-	for (i = 0; i <= bufs->hash_mask; i++)
-		if (i != bucket)
-			KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
-	KUNIT_EXPECT_EQ(test, buf->drops, 0);
-	migrate_enable();
-
+	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 3);
+	aggmon_test_here(test, bufs, aggmon_test_chain4_here);
 	bufs = aggmon_test_bufs(test, 1, 1, 64);
-	KUNIT_ASSERT_EQ(test, bufs->hash_mask, 63);
-	key = 0;
-	bucket = aggmon_aggbuf_hash(bufs, &key) & bufs->hash_mask;
-	for (n = 0, key = 0; n < ARRAY_SIZE(keys); key++)
-		if ((aggmon_aggbuf_hash(bufs, &key) & bufs->hash_mask) == bucket)
-			keys[n++] = key;
-
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
-	/* Other keys in between, in buckets of their own or not. */
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		key = U64_MAX - i;
-		KUNIT_EXPECT_NOT_NULL(test, aggmon_test_find(bufs, buf, &key));
-		values[i] = aggmon_test_find(bufs, buf, &keys[i]);
-		if (values[i])
-			values[i][0] = ~keys[i];
-	}
-	KUNIT_EXPECT_EQ(test, buf->nused, 2 * ARRAY_SIZE(keys));
-	KUNIT_EXPECT_GE(test, aggmon_test_chain_len(bufs, buf, bucket),
-			ARRAY_SIZE(keys));
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		KUNIT_EXPECT_NOT_NULL(test, values[i]);
-		KUNIT_EXPECT_PTR_EQ(test,
-				    aggmon_test_find(bufs, buf, &keys[i]),
-				    values[i]);
-		if (values[i])
-			KUNIT_EXPECT_EQ(test, values[i][0], ~keys[i]);
-	}
-	KUNIT_EXPECT_EQ(test, buf->nused, 2 * ARRAY_SIZE(keys));
-	migrate_enable();
+	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 63);
+	aggmon_test_here(test, bufs, aggmon_test_chain24_here);
 }
 
 /*
- * Two keys with the same 32-bit hash under AGGMON_TEST_SEED (found by
- * search): the hash matches, the key words decide.  As u32 words, so that
- * jhash2() sees the same input whatever the byte order.
+ * Two one-word keys with the same 32-bit hash: hash_64() keeps the top
+ * bits of (key ^ seed) * GOLDEN_RATIO_64, so seed ^ 0 and seed ^ the
+ * multiplicative inverse of GOLDEN_RATIO_64 give products 0 and 1.
  */
-static void aggmon_test_aggbuf_same_hash(struct kunit *test)
+static void aggmon_test_same_hash_keys(const struct aggmon_aggbufs *bufs,
+				       u64 *keys)
 {
-	static const u32 words[2][2] = {
-		{ 173306, 0xa66e0a66 }, { 195230, 0xa66e0a66 },
-	};
-	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 1, 1, 4);
-	struct aggmon_aggbuf *buf;
+	u64 inverse = GOLDEN_RATIO_64;
+	int i;
+
+	/* Newton's iteration doubles the correct low bits each time. */
+	for (i = 0; i < 6; i++)
+		inverse *= 2 - GOLDEN_RATIO_64 * inverse;
+	keys[0] = bufs->seed;
+	keys[1] = bufs->seed ^ inverse;
+}
+
+static void aggmon_test_same_hash_here(struct kunit *test,
+				       const struct aggmon_aggbufs *bufs,
+				       struct aggmon_aggbuf *buf)
+{
 	u64 keys[2], *v0, *v1;
 
-	memcpy(&keys[0], words[0], sizeof(keys[0]));
-	memcpy(&keys[1], words[1], sizeof(keys[1]));
-	KUNIT_ASSERT_EQ(test, aggmon_aggbuf_hash(bufs, &keys[0]),
-			aggmon_aggbuf_hash(bufs, &keys[1]));
-
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
+	aggmon_test_same_hash_keys(bufs, keys);
 	v0 = aggmon_test_find(bufs, buf, &keys[0]);
 	v1 = aggmon_test_find(bufs, buf, &keys[1]);
 	KUNIT_EXPECT_NOT_NULL(test, v0);
@@ -315,7 +371,81 @@ static void aggmon_test_aggbuf_same_hash(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, &keys[0]), v0);
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, &keys[1]), v1);
 	KUNIT_EXPECT_EQ(test, buf->nused, 2);
-	migrate_enable();
+}
+
+/* The hash matches, the key words decide. */
+static void aggmon_test_aggbuf_same_hash(struct kunit *test)
+{
+	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 1, 1, 4);
+	u64 keys[2];
+
+	aggmon_test_same_hash_keys(bufs, keys);
+	KUNIT_ASSERT_NE(test, keys[0], keys[1]);
+	KUNIT_ASSERT_EQ(test, aggmon_aggbuf_hash(bufs, &keys[0]),
+			aggmon_aggbuf_hash(bufs, &keys[1]));
+	aggmon_test_here(test, bufs, aggmon_test_same_hash_here);
+}
+
+#define AGGMON_TEST_CAPACITY	6
+
+static void aggmon_test_full_clear_here(struct kunit *test,
+					const struct aggmon_aggbufs *bufs,
+					struct aggmon_aggbuf *buf)
+{
+	u64 *values[AGGMON_TEST_CAPACITY], *value, key;
+	unsigned int i;
+
+	for (key = 0; key < AGGMON_TEST_CAPACITY; key++) {
+		values[key] = aggmon_test_find(bufs, buf, &key);
+		KUNIT_EXPECT_NOT_NULL(test, values[key]);
+		if (!values[key])
+			return;
+		values[key][0] = 100 + key;
+	}
+	for (; key < AGGMON_TEST_CAPACITY + 5; key++)
+		KUNIT_EXPECT_NULL(test, aggmon_test_find(bufs, buf, &key));
+	KUNIT_EXPECT_EQ(test, buf->nused, AGGMON_TEST_CAPACITY);
+	KUNIT_EXPECT_EQ(test, buf->drops, 5);
+
+	/* Known keys still update; a dropped key is dropped again. */
+	for (key = 0; key < AGGMON_TEST_CAPACITY; key++) {
+		value = aggmon_test_find(bufs, buf, &key);
+		KUNIT_EXPECT_PTR_EQ(test, value, values[key]);
+		values[key][0]++;
+	}
+	for (key = 0; key < AGGMON_TEST_CAPACITY; key++)
+		KUNIT_EXPECT_EQ(test, values[key][0], 101 + key);
+	KUNIT_EXPECT_EQ(test, buf->drops, 5);
+	key = AGGMON_TEST_CAPACITY;
+	KUNIT_EXPECT_NULL(test, aggmon_test_find(bufs, buf, &key));
+	KUNIT_EXPECT_EQ(test, buf->drops, 6);
+	KUNIT_EXPECT_EQ(test, buf->nused, AGGMON_TEST_CAPACITY);
+
+	aggmon_test_clear(bufs, buf);
+	KUNIT_EXPECT_EQ(test, buf->nused, 0);
+	KUNIT_EXPECT_EQ(test, buf->drops, 0);
+	for (i = 0; i <= bufs->hash_mask; i++)
+		KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
+
+	/*
+	 * Keys start from zero again, old (5) or new, in the data sets from
+	 * the first on; the buffer fills and drops as before.
+	 */
+	for (key = AGGMON_TEST_CAPACITY - 1; key < 2 * AGGMON_TEST_CAPACITY - 1;
+	     key++) {
+		value = aggmon_test_find(bufs, buf, &key);
+		KUNIT_EXPECT_NOT_NULL(test, value);
+		if (!value)
+			return;
+		KUNIT_EXPECT_EQ(test, value[0], 0);
+		KUNIT_EXPECT_EQ(test, value[-1], key);
+	}
+	KUNIT_EXPECT_NULL(test, aggmon_test_find(bufs, buf, &key));
+	KUNIT_EXPECT_EQ(test, buf->drops, 1);
+	KUNIT_EXPECT_EQ(test, buf->nused, AGGMON_TEST_CAPACITY);
+	key = AGGMON_TEST_CAPACITY - 1;
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, &key), values[0]);
+	aggmon_test_others_empty(test, bufs, buf);
 }
 
 /*
@@ -324,134 +454,113 @@ static void aggmon_test_aggbuf_same_hash(struct kunit *test)
  */
 static void aggmon_test_aggbuf_full_clear(struct kunit *test)
 {
-	enum { CAPACITY = 6 };
-	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 1, 1, CAPACITY);
-	u64 *values[CAPACITY], *value, key;
-	struct aggmon_aggbuf *buf;
-	unsigned int i, cpu;
-
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
-	for (key = 0; key < CAPACITY + 5; key++) {
-		value = aggmon_test_find(bufs, buf, &key);
-		if (key < CAPACITY) {
-			KUNIT_EXPECT_NOT_NULL(test, value);
-			values[key] = value;
-			if (value)
-				value[0] = 100 + key;
-		} else {
-			KUNIT_EXPECT_NULL(test, value);
-		}
-	}
-	KUNIT_EXPECT_EQ(test, buf->nused, CAPACITY);
-	KUNIT_EXPECT_EQ(test, buf->drops, 5);
-
-	/* Known keys still update; a dropped key is dropped again. */
-	for (key = 0; key < CAPACITY; key++) {
-		value = aggmon_test_find(bufs, buf, &key);
-		KUNIT_EXPECT_PTR_EQ(test, value, values[key]);
-		if (value)
-			value[0]++;
-	}
-	for (key = 0; key < CAPACITY; key++)
-		if (values[key])
-			KUNIT_EXPECT_EQ(test, values[key][0], 101 + key);
-	KUNIT_EXPECT_EQ(test, buf->drops, 5);
-	key = CAPACITY;
-	KUNIT_EXPECT_NULL(test, aggmon_test_find(bufs, buf, &key));
-	KUNIT_EXPECT_EQ(test, buf->drops, 6);
-	KUNIT_EXPECT_EQ(test, buf->nused, CAPACITY);
-
-	aggmon_test_clear(bufs, buf);
-	KUNIT_EXPECT_EQ(test, buf->nused, 0);
-	KUNIT_EXPECT_EQ(test, buf->drops, 0);
-	for (i = 0; i <= bufs->hash_mask; i++)
-		KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
-
-	/* Keys come back from zero, in the order they come. */
-	for (key = CAPACITY - 1; key < CAPACITY + 5; key++) {
-		value = aggmon_test_find(bufs, buf, &key);
-		if (key < 2 * CAPACITY - 1) {
-			KUNIT_EXPECT_NOT_NULL(test, value);
-			if (value)
-				KUNIT_EXPECT_EQ(test, value[0], 0);
-		} else {
-			KUNIT_EXPECT_NULL(test, value);
-		}
-	}
-	KUNIT_EXPECT_PTR_EQ(test, buf->sets + 2, values[0]);
-	key = CAPACITY - 1;
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find(bufs, buf, &key),
-			    values[0]);
-	KUNIT_EXPECT_EQ(test, buf->nused, CAPACITY);
-	KUNIT_EXPECT_EQ(test, buf->drops, 0);
-
-	/* Other CPUs' buffers neither fill nor drop. */
-	for_each_possible_cpu(cpu) {
-		if (per_cpu_ptr(bufs->pcpu, cpu) == buf)
-			continue;
-		KUNIT_EXPECT_EQ(test, per_cpu_ptr(bufs->pcpu, cpu)->nused, 0);
-		KUNIT_EXPECT_EQ(test, per_cpu_ptr(bufs->pcpu, cpu)->drops, 0);
-	}
-	migrate_enable();
+	aggmon_test_here(test, aggmon_test_bufs(test, 1, 1,
+						AGGMON_TEST_CAPACITY),
+			 aggmon_test_full_clear_here);
 }
 
-/* Records: agg_id, cpu, 0, key then value words, in insertion order. */
-static void aggmon_test_aggbuf_copy(struct kunit *test)
-{
-	enum { KEYS = 3, KW = 2, VW = 3 };
-	static const u64 agg_id = 0x1122334455667788ULL;
-	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, KW, VW, 8);
-	size_t rsize = aggmon_aggbuf_record_size(bufs);
-	struct aggmon_agg_record *record;
-	struct aggmon_aggbuf *buf;
-	unsigned int i, j, cpu;
-	u64 key[KW], *value;
+#define AGGMON_TEST_KW		2
+#define AGGMON_TEST_VW		3
+#define AGGMON_TEST_KEYS	3
+#define AGGMON_TEST_AGG_ID	0x1122334455667788ULL
+
+/*
+ * Where aggmon_test_copy_here() copies to, and from which CPU; @other is
+ * a copy that names CPU 0xabcd, to see the number go through.
+ */
+struct aggmon_test_copy_ctx {
 	u8 *records;
+	u8 *other;
+	unsigned int cpu;
+};
 
-	KUNIT_ASSERT_EQ(test, rsize, sizeof(*record) + (KW + VW) * 8);
-	records = kunit_kmalloc(test, (KEYS + 1) * rsize, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, records);
-	memset(records, 0xa5, (KEYS + 1) * rsize);
+/* Fill @buf and copy it as test->priv says. */
+static void aggmon_test_copy_here(struct kunit *test,
+				  const struct aggmon_aggbufs *bufs,
+				  struct aggmon_aggbuf *buf)
+{
+	struct aggmon_test_copy_ctx *ctx = test->priv;
+	u8 *records = ctx->records;
+	u64 key[AGGMON_TEST_KW], *value;
+	unsigned int i, j;
 
-	migrate_disable();
-	buf = this_cpu_ptr(bufs->pcpu);
-	cpu = smp_processor_id();
-	KUNIT_EXPECT_EQ(test, aggmon_test_copy(bufs, buf, agg_id, records), 0);
+	ctx->cpu = smp_processor_id();
+
+	KUNIT_EXPECT_EQ(test, aggmon_test_copy(bufs, buf, AGGMON_TEST_AGG_ID,
+					       ctx->cpu, records), 0);
 	KUNIT_EXPECT_EQ(test, records[0], 0xa5);
-
-	for (i = 0; i < KEYS; i++) {
+	for (i = 0; i < AGGMON_TEST_KEYS; i++) {
 		key[0] = 10 * i + 1;
 		key[1] = ~key[0];
 		value = aggmon_test_find(bufs, buf, key);
-		KUNIT_ASSERT_NOT_NULL(test, value);
-		for (j = 0; j < VW; j++)
+		KUNIT_EXPECT_NOT_NULL(test, value);
+		if (!value)
+			return;
+		for (j = 0; j < AGGMON_TEST_VW; j++)
 			value[j] = 100 * i + j;
 	}
 	/* A repeat changes a value, not the number of records. */
 	key[0] = 1;
 	key[1] = ~1ULL;
 	value = aggmon_test_find(bufs, buf, key);
-	KUNIT_ASSERT_NOT_NULL(test, value);
+	KUNIT_EXPECT_NOT_NULL(test, value);
+	if (!value)
+		return;
 	value[2] = S64_MIN;
+	KUNIT_EXPECT_EQ(test, aggmon_test_copy(bufs, buf, AGGMON_TEST_AGG_ID,
+					       ctx->cpu, records),
+			AGGMON_TEST_KEYS);
+	KUNIT_EXPECT_EQ(test, aggmon_test_copy(bufs, buf, 1, 0xabcd,
+					       ctx->other), AGGMON_TEST_KEYS);
+}
 
-	KUNIT_EXPECT_EQ(test, aggmon_test_copy(bufs, buf, agg_id, records),
-			KEYS);
-	migrate_enable();
+/* Records: agg_id, cpu, 0, key then value words, in insertion order. */
+static void aggmon_test_aggbuf_copy(struct kunit *test)
+{
+	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, AGGMON_TEST_KW,
+						       AGGMON_TEST_VW, 8);
+	size_t rsize = aggmon_aggbuf_record_size(bufs);
+	struct aggmon_test_copy_ctx ctx = { .cpu = UINT_MAX };
+	struct aggmon_agg_record *record;
+	unsigned int i, j;
+	u8 *records;
+	u64 want;
 
-	for (i = 0; i < KEYS; i++) {
+	KUNIT_ASSERT_EQ(test, rsize, sizeof(*record) +
+			(AGGMON_TEST_KW + AGGMON_TEST_VW) * sizeof(u64));
+	records = kunit_kmalloc(test, (AGGMON_TEST_KEYS + 1) * rsize,
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, records);
+	memset(records, 0xa5, (AGGMON_TEST_KEYS + 1) * rsize);
+	ctx.records = records;
+	ctx.other = kunit_kzalloc(test, AGGMON_TEST_KEYS * rsize, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx.other);
+	test->priv = &ctx;
+	aggmon_test_here(test, bufs, aggmon_test_copy_here);
+	test->priv = NULL;
+	KUNIT_ASSERT_LT(test, ctx.cpu, nr_cpu_ids);
+
+	for (i = 0; i < AGGMON_TEST_KEYS; i++) {
 		record = (void *)(records + i * rsize);
-		KUNIT_EXPECT_EQ(test, record->agg_id, agg_id);
-		KUNIT_EXPECT_EQ(test, record->cpu, cpu);
+		KUNIT_EXPECT_EQ(test, record->agg_id, AGGMON_TEST_AGG_ID);
+		KUNIT_EXPECT_EQ(test, record->cpu, ctx.cpu);
 		KUNIT_EXPECT_EQ(test, record->__reserved, 0);
 		KUNIT_EXPECT_EQ(test, record->data[0], 10 * i + 1);
 		KUNIT_EXPECT_EQ(test, record->data[1], ~(10ULL * i + 1));
-		for (j = 0; j < VW; j++)
-			KUNIT_EXPECT_EQ(test, record->data[KW + j],
-					i || j != 2 ? 100 * i + j : 1ULL << 63);
+		for (j = 0; j < AGGMON_TEST_VW; j++) {
+			want = i || j != 2 ? 100 * i + j : 1ULL << 63;
+			KUNIT_EXPECT_EQ(test, record->data[AGGMON_TEST_KW + j],
+					want);
+		}
 	}
+	record = (void *)(ctx.other + (AGGMON_TEST_KEYS - 1) * rsize);
+	KUNIT_EXPECT_EQ(test, record->agg_id, 1);
+	KUNIT_EXPECT_EQ(test, record->cpu, 0xabcd);
+	KUNIT_EXPECT_EQ(test, record->data[0], 10 * (AGGMON_TEST_KEYS - 1) + 1);
+
 	/* Nothing past the last record. */
-	for (i = KEYS * rsize; i < (KEYS + 1) * rsize; i++)
+	for (i = AGGMON_TEST_KEYS * rsize; i < (AGGMON_TEST_KEYS + 1) * rsize;
+	     i++)
 		KUNIT_EXPECT_EQ(test, records[i], 0xa5);
 }
 

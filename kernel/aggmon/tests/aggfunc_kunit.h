@@ -172,9 +172,9 @@ static unsigned int aggmon_test_dt_ll(const struct aggmon_func *fn, s64 value)
 }
 
 /*
- * The largest value that DTrace's llquantize() puts in the bucket aggmon
- * does: all of them if no order up to @fn->high has factor^(order + 2)
- * overflow, else those below factor^m for the first order m that has.
+ * The largest value up to which DTrace's llquantize() and aggmon's agree:
+ * all values if no order up to @fn->high has factor^(order + 2) overflow,
+ * else those below factor^m, m the first order that has.
  */
 static s64 aggmon_test_ll_exact_max(const struct aggmon_func *fn)
 {
@@ -204,10 +204,10 @@ static bool aggmon_test_dt_sees_overflow(u32 factor)
 
 /*
  * What aggmon_func_init() should make of llquantize(@factor, @low, @high,
- * @step), arguments DTrace's 16-bit fields hold and orders where DTrace is
- * exact: DTrace's checks, factor^(low + 1) in 64 bits, and DTrace's number
- * of buckets up to AGGMON_AGG_BUCKETS_MAX.  Return: nslots, or 0 for
- * -EINVAL.
+ * @step), for arguments that fit DTrace's 16-bit fields and orders where
+ * DTrace's arithmetic is exact: DTrace's checks, then factor^(low + 1) in
+ * 64 bits and DTrace's number of buckets up to AGGMON_AGG_BUCKETS_MAX.
+ * Return: nslots, or 0 for -EINVAL.
  */
 static unsigned int aggmon_test_ll_want(u32 factor, s64 low, s64 high,
 					u64 step)
@@ -304,9 +304,11 @@ static void aggmon_test_quantize_dtrace(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, AGGMON_QUANTIZE_ZERO, AGGMON_TEST_DT_ZERO);
 	KUNIT_EXPECT_EQ(test, AGGMON_QUANTIZE_BUCKETS, AGGMON_TEST_DT_NBUCKETS);
-	for (i = 0; i < ARRAY_SIZE(edges); i++)
-		aggmon_test_tally(&t, edges[i], aggmon_quantize_bucket(edges[i]),
-				  aggmon_test_dt_quantize(edges[i]));
+	for (i = 0; i < ARRAY_SIZE(edges); i++) {
+		v = edges[i];
+		aggmon_test_tally(&t, v, aggmon_quantize_bucket(v),
+				  aggmon_test_dt_quantize(v));
+	}
 	for (k = 0; k < 63; k++) {
 		for (v = (1LL << k) - 1; v <= (1LL << k) + 1; v++) {
 			aggmon_test_tally(&t, v, aggmon_quantize_bucket(v),
@@ -400,7 +402,7 @@ static void aggmon_test_lquantize_cmp(struct aggmon_test_tally *t,
 							   fn->levels,
 							   edges[i]));
 	for (b = 0; b <= fn->levels + 1; b++) {
-		/* Wraps past S64_MAX for the last boundaries: any value do. */
+		/* May wrap past S64_MAX at the top: any value will do. */
 		u64 start = (u64)fn->low + b * fn->step;
 
 		for (i = 0; i < 3; i++) {
@@ -459,18 +461,49 @@ static void aggmon_test_lquantize_dtrace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.failed, 0);
 }
 
-/* DTrace's llquantize(10, 0, 6, 20), as its documentation prints it. */
+struct aggmon_test_bucket {
+	s64 value;
+	unsigned int bucket;
+};
+
+/*
+ * Check llquantize(@factor, @low, @high, @step)'s nslots and the buckets
+ * of @cases, and DTrace's model's buckets too where @dtrace.
+ */
+static void aggmon_test_ll_cases(struct kunit *test, u32 factor, s64 low,
+				 s64 high, u64 step, unsigned int nslots,
+				 const struct aggmon_test_bucket *cases,
+				 unsigned int n, bool dtrace)
+{
+	struct aggmon_func fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, factor,
+					       low, high, step);
+	unsigned int i;
+	s64 v;
+
+	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
+	KUNIT_EXPECT_EQ(test, fn.nslots, nslots);
+	for (i = 0; i < n; i++) {
+		v = cases[i].value;
+		KUNIT_EXPECT_EQ_MSG(test, aggmon_llquantize_bucket(&fn, v),
+				    cases[i].bucket,
+				    "llquantize(%u, %lld, %lld, %llu) of %lld",
+				    factor, low, high, step, v);
+		if (dtrace)
+			KUNIT_EXPECT_EQ_MSG(test, aggmon_test_dt_ll(&fn, v),
+					    cases[i].bucket,
+					    "DTrace's, of %lld", v);
+	}
+}
+
 static void aggmon_test_llquantize_buckets(struct kunit *test)
 {
-	static const struct {
-		s64 value;
-		unsigned int bucket;
-	} cases[] = {
+	/* llquantize(10, 0, 6, 20): 1 to 9, then 20 steps a magnitude. */
+	static const struct aggmon_test_bucket ten[] = {
 		{ S64_MIN, 0 }, { -1, 0 }, { 0, 0 },
 		{ 1, 1 }, { 2, 2 }, { 9, 9 },		/* 1 to 9 by 1 */
 		{ 10, 10 }, { 14, 10 }, { 15, 11 },	/* 10 to 95 by 5 */
 		{ 99, 27 },
-		{ 100, 28 }, { 149, 28 }, { 150, 29 },	/* 100 to 950 by 50 */
+		{ 100, 28 }, { 149, 28 }, { 150, 29 },	/* 100 by 50 */
 		{ 999, 45 },
 		{ 1000, 46 }, { 1499, 46 }, { 1500, 47 }, { 9999, 63 },
 		{ 10000, 64 }, { 99999, 81 }, { 100000, 82 }, { 999999, 99 },
@@ -478,43 +511,20 @@ static void aggmon_test_llquantize_buckets(struct kunit *test)
 		{ 9999999, 117 },
 		{ 10000000, 118 }, { S64_MAX, 118 },	/* from 10^7 */
 	};
-	struct aggmon_func fn;
-	unsigned int i;
-
-	fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 20);
-	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	KUNIT_EXPECT_EQ(test, fn.nslots, 119);
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		KUNIT_EXPECT_EQ_MSG(test,
-				    aggmon_llquantize_bucket(&fn, cases[i].value),
-				    cases[i].bucket, "value %lld",
-				    cases[i].value);
-		KUNIT_EXPECT_EQ_MSG(test, aggmon_test_dt_ll(&fn, cases[i].value),
-				    cases[i].bucket, "DTrace, value %lld",
-				    cases[i].value);
-	}
-
 	/*
 	 * llquantize(2, 1, 3, 4): four steps of each [0, 2^(m + 1)), the
 	 * two above 2^m counted: below 2; 2, 3; 4 to 7 by 2; 8 to 15 by 4;
 	 * from 16.
 	 */
-	fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, 2, 1, 3, 4);
-	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	KUNIT_EXPECT_EQ(test, fn.nslots, 8);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 1), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 2), 1);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 3), 2);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 4), 3);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 5), 3);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 6), 4);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 7), 4);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 8), 5);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 11), 5);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 12), 6);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 15), 6);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 16), 7);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, S64_MAX), 7);
+	static const struct aggmon_test_bucket two[] = {
+		{ 1, 0 }, { 2, 1 }, { 3, 2 }, { 4, 3 }, { 5, 3 }, { 6, 4 },
+		{ 7, 4 }, { 8, 5 }, { 11, 5 }, { 12, 6 }, { 15, 6 }, { 16, 7 },
+		{ S64_MAX, 7 },
+	};
+
+	aggmon_test_ll_cases(test, 10, 0, 6, 20, 119, ten, ARRAY_SIZE(ten),
+			     true);
+	aggmon_test_ll_cases(test, 2, 1, 3, 4, 8, two, ARRAY_SIZE(two), true);
 }
 
 /* Compare one llquantize() with the model around every bucket boundary. */
@@ -625,66 +635,51 @@ static void aggmon_test_llquantize_dtrace(struct kunit *test)
  */
 static void aggmon_test_llquantize_top(struct kunit *test)
 {
-	struct aggmon_func fn;
-
 	/*
 	 * llquantize(10, 0, 18, 10): 10^17 is order m.  DTrace puts every
 	 * value from 10^17 in bucket 162; aggmon steps by 10^17 up to 10^18.
 	 */
-	fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, 10, 0, 18, 10);
-	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	KUNIT_EXPECT_EQ(test, fn.nslots, 163);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 99999999999999999LL),
-			153);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 100000000000000000LL),
-			154);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 199999999999999999LL),
-			154);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 200000000000000000LL),
-			155);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 899999999999999999LL),
-			161);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 900000000000000000LL),
-			162);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 1000000000000000000LL),
-			162);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, S64_MAX), 162);
-	KUNIT_EXPECT_EQ(test, aggmon_test_dt_ll(&fn, 100000000000000000LL), 162);
-
+	static const struct aggmon_test_bucket ten[] = {
+		{ 99999999999999999LL, 153 }, { 100000000000000000LL, 154 },
+		{ 199999999999999999LL, 154 }, { 200000000000000000LL, 155 },
+		{ 899999999999999999LL, 161 }, { 900000000000000000LL, 162 },
+		{ 1000000000000000000LL, 162 }, { S64_MAX, 162 },
+	};
 	/*
 	 * llquantize(7, 0, 22, 7): 7^23 wraps to 8922003266371364727, above
 	 * 7^22, so DTrace misses the overflow and counts values from 7^22 in
 	 * four more buckets (137 in all); aggmon takes them in bucket 132.
 	 */
+	static const struct aggmon_test_bucket seven[] = {
+		{ 558545864083284006LL, 126 }, { 558545864083284007LL, 127 },
+		{ 3909821048582988048LL, 132 }, { 3909821048582988049LL, 132 },
+		{ S64_MAX, 132 },
+	};
+	/* llquantize(2, 61, 62, 2): one order, the last that fits. */
+	static const struct aggmon_test_bucket two[] = {
+		{ (1LL << 61) - 1, 0 }, { 1LL << 61, 1 }, { S64_MAX, 1 },
+	};
+	struct aggmon_func fn;
+
+	aggmon_test_ll_cases(test, 10, 0, 18, 10, 163, ten, ARRAY_SIZE(ten),
+			     false);
+	fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, 10, 0, 18, 10);
+	KUNIT_EXPECT_EQ(test, aggmon_test_dt_ll(&fn, 99999999999999999LL), 153);
+	KUNIT_EXPECT_EQ(test, aggmon_test_dt_ll(&fn, 100000000000000000LL),
+			162);
+
+	aggmon_test_ll_cases(test, 7, 0, 22, 7, 133, seven, ARRAY_SIZE(seven),
+			     false);
 	fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, 7, 0, 22, 7);
-	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	KUNIT_EXPECT_EQ(test, fn.nslots, 133);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 558545864083284006LL),
-			126);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 558545864083284007LL),
-			127);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 3909821048582988048LL),
+	KUNIT_EXPECT_EQ(test, aggmon_test_dt_ll(&fn, 3909821048582988048LL),
 			132);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 3909821048582988049LL),
-			132);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, S64_MAX), 132);
-	KUNIT_EXPECT_EQ(test, aggmon_test_dt_ll(&fn, 3909821048582988048LL), 132);
 	KUNIT_EXPECT_EQ(test, aggmon_test_dt_ll(&fn, S64_MAX), 136);
 	KUNIT_EXPECT_FALSE(test, aggmon_test_dt_sees_overflow(7));
 	KUNIT_EXPECT_FALSE(test, aggmon_test_dt_sees_overflow(11));
 	KUNIT_EXPECT_TRUE(test, aggmon_test_dt_sees_overflow(2));
 	KUNIT_EXPECT_TRUE(test, aggmon_test_dt_sees_overflow(10));
 
-	/*
-	 * llquantize(2, 61, 62, 2): the first order is also the last that
-	 * fits: below 2^61, then everything else.
-	 */
-	fn = aggmon_test_fn(AGGMON_AGG_LLQUANTIZE, 2, 61, 62, 2);
-	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	KUNIT_EXPECT_EQ(test, fn.nslots, 2);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, (1LL << 61) - 1), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, 1LL << 61), 1);
-	KUNIT_EXPECT_EQ(test, aggmon_llquantize_bucket(&fn, S64_MAX), 1);
+	aggmon_test_ll_cases(test, 2, 61, 62, 2, 2, two, ARRAY_SIZE(two), true);
 }
 
 static void aggmon_test_func_init(struct kunit *test)
@@ -751,7 +746,8 @@ static void aggmon_test_func_init_errors(struct kunit *test)
 				-EINVAL);
 		KUNIT_EXPECT_EQ(test, aggmon_test_init(plain[i], 0, 0, 0, 1),
 				-EINVAL);
-		KUNIT_EXPECT_EQ(test, aggmon_test_init(plain[i], 0, 0, 0, 0), 0);
+		KUNIT_EXPECT_EQ(test, aggmon_test_init(plain[i], 0, 0, 0, 0),
+				0);
 	}
 	KUNIT_EXPECT_EQ(test, aggmon_test_init(0, 0, 0, 0, 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE + 1, 0, 0,
