@@ -80,7 +80,7 @@ _Static_assert(sizeof(struct aggmon_agg_record) == 16, "record header");
  * specified for aggregation names (the general rule for strings given to
  * aggmon, and gauge names, is ENAMETOOLONG).
  */
-#define NAME_NO_NUL_ERR	EINVAL
+#define NAME_NO_NUL_ERR	ENAMETOOLONG
 
 /* Bytes of a comm, NUL included. */
 #define COMM_LEN	16
