@@ -387,7 +387,8 @@ static void aggmon_agg_put(struct aggmon_agg *agg)
  *
  * Context: process context.
  * Return: the aggregation, or an ERR_PTR(): -EINVAL for a bad definition,
- * -ENAMETOOLONG for a name longer than %AGGMON_NAME_LEN - 1, -EEXIST if a kernel aggregation has the name, -ENOMEM.
+ * -ENAMETOOLONG for a name longer than %AGGMON_NAME_LEN - 1, -EEXIST if
+ * a kernel aggregation has the name, -ENOMEM.
  */
 struct aggmon_agg *aggmon_agg_create(const struct aggmon_agg_def *def)
 {
@@ -492,8 +493,9 @@ static int aggmon_agg_attach_gauge(struct aggmon_agg *agg)
  * @id: receives the aggregation's id
  *
  * Return: the file owning it, or an ERR_PTR(): -EINVAL for bad
- * parameters, -ENAMETOOLONG for a name without its NUL, -EACCES for task keys without CAP_PERFMON, -ENOENT for an
- * unknown gauge, -EMFILE when the uid holds its cap, -ENOMEM.
+ * parameters, -ENAMETOOLONG for a name without its NUL, -EACCES for task
+ * keys without CAP_PERFMON, -ENOENT for an unknown gauge, -EMFILE when
+ * the uid holds its cap, -ENOMEM.
  */
 struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 				    u64 *id)

@@ -33,7 +33,7 @@ struct file;
  * @drops: per CPU, the drop count copied with the records
  */
 struct aggmon_snapshot {
-	struct mutex lock;
+	struct mutex lock;	/* one snapshot at a time per file */
 	u64 generation;
 	u64 total;
 	void **records;

@@ -117,11 +117,11 @@ static int make_agg(__u64 gauge_id, const char *name, int nr)
 	return fd;
 }
 
-static void info(int fd, struct aggmon_agg_info *out)
+static void agg_info(int fd, struct aggmon_agg_info *out)
 {
 	*out = (struct aggmon_agg_info){ .fd = fd };
 	if (sys_aggmon(AGGMON_AGG_INFO, out, sizeof(*out)))
-		die("aggregation info");
+		die("AGGMON_AGG_INFO");
 }
 
 /* A new snapshot of @fd, in one call; returns the records written. */
@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 
 	gauge_fd = make_gauge(&gauge_id);
 	agg_fd = make_agg(gauge_id, "bench_agg", entries);
-	info(agg_fd, &ai);
+	agg_info(agg_fd, &ai);
 	if (ai.key_slots != 2 || ai.value_slots != 1 ||
 	    ai.record_size < sizeof(struct aggmon_agg_record) +
 			     3 * sizeof(__u64))
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 
 		start = now_ns();
 		for (j = 0; j < INFO_BATCH; j++)
-			info(agg_fd, &scratch);
+			agg_info(agg_fd, &scratch);
 		t_info[i] = now_ns() - start;
 
 		start = now_ns();
@@ -295,8 +295,9 @@ int main(int argc, char **argv)
 	info_ns = (double)median(t_info, reps) / INFO_BATCH;
 	empty_ns = (double)median(t_empty, reps);
 
-	printf("aggmon_agg_bench: %d entries of %u bytes, %d repetitions, %u CPUs, on CPU 0, median ns\n",
-	       entries, ai.record_size, reps, ai.nr_cpus);
+	printf("aggmon_agg_bench: %d entries of %u bytes, %d repetitions, ",
+	       entries, ai.record_size, reps);
+	printf("%u CPUs, on CPU 0, median ns\n", ai.nr_cpus);
 	printf("aggmon_agg_bench: %-34s %12s %10s\n", "operation", "per call",
 	       "per entry");
 	printf("aggmon_agg_bench: %-34s %12.0f %10.2f\n", "AGG_SNAPSHOT, whole table",
@@ -309,11 +310,13 @@ int main(int argc, char **argv)
 	       info_ns, "-");
 	printf("aggmon_agg_bench: snapshot / pread per entry %.2f\n",
 	       snap_pe / (pread_pe > 0 ? pread_pe : 1));
-	printf("aggmon_agg_json: {\"entries\": %d, \"record_size\": %u, "
-	       "\"reps\": %d, \"cpus\": %u, \"unit\": \"ns\", "
-	       "\"snapshot_ns_per_entry\": %.3f, \"pread_ns_per_entry\": %.3f, "
-	       "\"syscall_ns\": %.1f, \"snapshot_empty_ns\": %.1f}\n",
-	       entries, ai.record_size, reps, ai.nr_cpus, snap_pe, pread_pe,
+	printf("aggmon_agg_json: {\"entries\": %d, \"record_size\": %u, ",
+	       entries, ai.record_size);
+	printf("\"reps\": %d, \"cpus\": %u, \"unit\": \"ns\", ",
+	       reps, ai.nr_cpus);
+	printf("\"snapshot_ns_per_entry\": %.3f, \"pread_ns_per_entry\": %.3f, ",
+	       snap_pe, pread_pe);
+	printf("\"syscall_ns\": %.1f, \"snapshot_empty_ns\": %.1f}\n",
 	       info_ns, empty_ns);
 	return 0;
 }
