@@ -238,7 +238,8 @@ static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 		entries = AGGMON_AGG_ENTRIES_DEFAULT;
 	err = -EINVAL;
 	if (entries > AGGMON_AGG_ENTRIES_MAX ||
-	    (u64)entries * (1 + key_words + agg->fn.nslots) * sizeof(u64) >
+	    (u64)entries * (AGGMON_AGGBUF_HEADER_WORDS + key_words +
+			    agg->fn.nslots) * sizeof(u64) >
 	    AGGMON_AGG_BUFFER_MAX)
 		goto free;
 
@@ -651,8 +652,7 @@ static void aggmon_copy_cpu(void *data)
 		copy->count = buf->nused;
 		return;
 	}
-	copy->count = aggmon_aggbuf_copy(&agg->bufs, buf, agg->id, copy->cpu,
-					 copy->records);
+	copy->count = aggmon_aggbuf_copy(&agg->bufs, buf, copy->records);
 	copy->drops = buf->drops;
 	if (copy->clear) {
 		copy->drops += xchg(&buf->nmi_drops, 0);
@@ -712,6 +712,7 @@ static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
 			break;
 		want = agg->bufs.capacity;
 	}
+	aggmon_aggbuf_stamp(&agg->bufs, copy.records, copy.count, agg->id, cpu);
 	snap->counts[cpu] = copy.count;
 	snap->drops[cpu] = copy.drops;
 	snap->total += copy.count;

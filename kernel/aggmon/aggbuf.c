@@ -10,8 +10,9 @@
  * All memory is allocated when the aggregation is created: data sets are
  * handed out in order from one array and only a clear gives them back, so
  * a full buffer drops new keys (and counts them) while the keys it holds
- * keep updating.  Links are 32-bit indexes, not pointers, so a data set
- * costs 8 bytes more than its key and value.
+ * keep updating.  Links are 32-bit indexes, not pointers; a data set
+ * costs 16 bytes more than its key and value, the size of a snapshot
+ * record's header, so that a snapshot copies a buffer in one go.
  *
  * The caller keeps the buffer to itself: the update path runs on the
  * buffer's CPU with interrupts disabled, and a snapshot copies it from
@@ -31,6 +32,7 @@
 
 #define SET_LINK(word)		lower_32_bits(word)
 #define SET_HASH(word)		upper_32_bits(word)
+#define SET_KEY(set)		((set) + AGGMON_AGGBUF_HEADER_WORDS)
 
 static u64 *aggmon_aggbuf_set(const struct aggmon_aggbufs *bufs,
 			      const struct aggmon_aggbuf *buf, u32 index)
@@ -81,8 +83,8 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 	for (link = *head; link; link = SET_LINK(set[0])) {
 		set = aggmon_aggbuf_set(bufs, buf, link - 1);
 		if (SET_HASH(set[0]) == hash &&
-		    aggmon_aggbuf_key_eq(set + 1, key, bufs->key_words))
-			return set + 1 + bufs->key_words;
+		    aggmon_aggbuf_key_eq(SET_KEY(set), key, bufs->key_words))
+			return SET_KEY(set) + bufs->key_words;
 	}
 	if (buf->nused == bufs->capacity) {
 		buf->drops++;
@@ -90,41 +92,58 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 	}
 	set = aggmon_aggbuf_set(bufs, buf, buf->nused);
 	set[0] = (u64)hash << 32 | *head;
-	memcpy(set + 1, key, bufs->key_words * sizeof(u64));
-	memset(set + 1 + bufs->key_words, 0, bufs->value_words * sizeof(u64));
+	memcpy(SET_KEY(set), key, bufs->key_words * sizeof(u64));
+	memset(SET_KEY(set) + bufs->key_words, 0,
+	       bufs->value_words * sizeof(u64));
 	*head = ++buf->nused;
-	return set + 1 + bufs->key_words;
+	return SET_KEY(set) + bufs->key_words;
 }
 
 /**
- * aggmon_aggbuf_copy() - write a buffer's data sets as snapshot records
+ * aggmon_aggbuf_copy() - copy a buffer's data sets out, as they are
  * @bufs: the aggregation's buffers
  * @buf: the buffer
- * @agg_id: the aggregation's id, for the records
- * @cpu: the buffer's CPU, for the records
- * @records: room for @buf->nused records
+ * @records: room for @buf->nused data sets
+ *
+ * One copy of the used part of the array, so that the interrupts the
+ * caller disabled are off for as short a time as can be; the headers are
+ * made records by aggmon_aggbuf_stamp() afterwards.
  *
  * Context: on @buf's CPU with interrupts disabled, or with the CPU
  *	offline.
- * Return: the number of records written.
+ * Return: the number of data sets copied.
  */
 unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
-				const struct aggmon_aggbuf *buf, u64 agg_id,
-				unsigned int cpu, void *records)
+				const struct aggmon_aggbuf *buf, void *records)
 {
-	size_t data_bytes = (bufs->key_words + bufs->value_words) * sizeof(u64);
-	struct aggmon_agg_record *record = records;
-	u32 i;
+	memcpy(records, buf->sets,
+	       (size_t)buf->nused * aggmon_aggbuf_record_size(bufs));
+	return buf->nused;
+}
 
-	for (i = 0; i < buf->nused; i++) {
+/**
+ * aggmon_aggbuf_stamp() - turn copied data sets into snapshot records
+ * @bufs: the aggregation's buffers
+ * @records: @count data sets from aggmon_aggbuf_copy()
+ * @count: their number
+ * @agg_id: the aggregation's id
+ * @cpu: the CPU whose buffer they were copied from
+ *
+ * Context: any.
+ */
+void aggmon_aggbuf_stamp(const struct aggmon_aggbufs *bufs, void *records,
+			 unsigned int count, u64 agg_id, unsigned int cpu)
+{
+	size_t rsize = aggmon_aggbuf_record_size(bufs);
+	struct aggmon_agg_record *record;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		record = records + i * rsize;
 		record->agg_id = agg_id;
 		record->cpu = cpu;
 		record->__reserved = 0;
-		memcpy(record->data, aggmon_aggbuf_set(bufs, buf, i) + 1,
-		       data_bytes);
-		record = (void *)record->data + data_bytes;
 	}
-	return buf->nused;
 }
 
 /**
@@ -166,7 +185,7 @@ int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 	bufs->seed = seed;
 	bufs->key_words = key_words;
 	bufs->value_words = value_words;
-	bufs->set_words = 1 + key_words + value_words;
+	bufs->set_words = AGGMON_AGGBUF_HEADER_WORDS + key_words + value_words;
 	bufs->capacity = capacity;
 	bufs->hash_mask = nbuckets - 1;
 	bufs->pcpu = alloc_percpu_gfp(struct aggmon_aggbuf, gfp | __GFP_ZERO);

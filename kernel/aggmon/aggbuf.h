@@ -14,7 +14,9 @@
  *	chain, or 0 for an empty chain
  * @sets: the data sets, each &struct aggmon_aggbufs.set_words words: a
  *	word of chain link (low half: 1 + index of the next, or 0) and hash
- *	(high half), the key words, then the value words
+ *	(high half), a word of padding, the key words, then the value words:
+ *	the size and layout of a snapshot record, so that a snapshot copies
+ *	the whole array at once
  * @nused: data sets in use, from the start of @sets
  * @drops: new keys dropped because @sets was full
  * @nmi_drops: values dropped because they came in NMI context, which
@@ -55,15 +57,19 @@ void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs);
 u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			struct aggmon_aggbuf *buf, const u64 *key);
 unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
-				const struct aggmon_aggbuf *buf, u64 agg_id,
-				unsigned int cpu, void *records);
+				const struct aggmon_aggbuf *buf, void *records);
+void aggmon_aggbuf_stamp(const struct aggmon_aggbufs *bufs, void *records,
+			 unsigned int count, u64 agg_id, unsigned int cpu);
 void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *buf);
 
-/* Bytes of a snapshot record of a data set of @bufs. */
+/* Words of a data set's header: link and hash, padding. */
+#define AGGMON_AGGBUF_HEADER_WORDS	2
+
+/* Bytes of a data set of @bufs, and of its snapshot record. */
 static inline size_t aggmon_aggbuf_record_size(const struct aggmon_aggbufs *bufs)
 {
-	return 16 + (size_t)(bufs->key_words + bufs->value_words) * 8;
+	return (size_t)bufs->set_words * sizeof(u64);
 }
 
 #endif /* _AGGMON_AGGBUF_H */

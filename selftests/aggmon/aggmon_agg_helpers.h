@@ -29,7 +29,7 @@
 
 /* Record and data set sizes for @words key and value words. */
 #define AGG_RECORD_SIZE(words)	(16 + 8 * (words))
-#define AGG_SET_SIZE(words)	(8 + 8 * (words))
+#define AGG_SET_SIZE(words)	(16 + 8 * (words))
 
 /* A valid attr: @func without parameters, no key, default entries. */
 static inline void agg_attr_init(struct aggmon_agg_create_attr *attr,

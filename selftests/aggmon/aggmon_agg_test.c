@@ -555,8 +555,8 @@ TEST_F(one_cpu, create_info)
 		{ F_MIN, DELTA, 1, { K_CPU }, 7, 1, 7 },
 		{ F_MAX, LEVEL, 2, { K_COMM, K_CPU }, 0, 3, 1024 },
 		{ F_AVG, DELTA, 3, { K_PID, K_TGID, K_UID }, 100, 3, 100 },
-		/* 65536 sets of 8 + 8 * 7 bytes: exactly 4 MiB. */
-		{ F_STDDEV, LEVEL, 1, { K_CGROUP }, 65536, 1, 65536 },
+		/* 58254 sets of 16 + 8 * 7 bytes: just under 4 MiB. */
+		{ F_STDDEV, LEVEL, 1, { K_CGROUP }, 58254, 1, 58254 },
 		{ F_QUANT, DELTA, 7, { K_GAUGE, K_CPU, K_PID, K_TGID, K_UID,
 				       K_COMM, K_CGROUP }, 0, 8, 1024 },
 		{ F_LQ_SYM, LEVEL, 0, { 0 }, 0, 0, 1024 },
@@ -669,8 +669,8 @@ TEST_F(one_cpu, create_info)
 
 /*
  * The limits of a buffer: AGGMON_AGG_ENTRIES_MAX data sets, at most
- * AGGMON_AGG_BUFFER_MAX bytes of them (a data set is 8 bytes of link
- * and 8 per key and value word), AGGMON_AGG_BUCKETS_MAX value slots.
+ * AGGMON_AGG_BUFFER_MAX bytes of them (a data set is 16 bytes of link,
+ * hash and padding, and 8 per key and value word: a record's size), AGGMON_AGG_BUCKETS_MAX value slots.
  * Each bound is taken exactly, and one past it is EINVAL.
  */
 TEST_F(one_cpu, create_limits)
@@ -691,7 +691,7 @@ TEST_F(one_cpu, create_limits)
 		{ COUNT, 0, 0, 0, AGGMON_AGG_ENTRIES_MAX, 0, 1 },
 		{ COUNT, 0, 0, 0, AGGMON_AGG_ENTRIES_MAX + 1, EINVAL, 0 },
 		{ COUNT, 0, 0, 0, UINT32_MAX, EINVAL, 0 },
-		/* 1024-byte sets: 4096 fill 4 MiB. */
+		/* 1032-byte sets: 4064 fit in 4 MiB. */
 		{ QUANT, 0, 0, 0, q_fit, 0, AGGMON_QUANTIZE_BUCKETS },
 		{ QUANT, 0, 0, 0, q_fit + 1, EINVAL, 0 },
 		{ QUANT, 0, 0, 0, AGGMON_AGG_ENTRIES_MAX, EINVAL, 0 },

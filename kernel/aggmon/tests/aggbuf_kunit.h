@@ -54,8 +54,9 @@ static unsigned int aggmon_test_copy(const struct aggmon_aggbufs *bufs,
 	unsigned int n;
 
 	local_irq_save(flags);
-	n = aggmon_aggbuf_copy(bufs, buf, agg_id, cpu, records);
+	n = aggmon_aggbuf_copy(bufs, buf, records);
 	local_irq_restore(flags);
+	aggmon_aggbuf_stamp(bufs, records, n, agg_id, cpu);
 	return n;
 }
 
@@ -92,7 +93,7 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bufs->seed, AGGMON_TEST_SEED);
 	KUNIT_EXPECT_EQ(test, bufs->key_words, 1);
 	KUNIT_EXPECT_EQ(test, bufs->value_words, 3);
-	KUNIT_EXPECT_EQ(test, bufs->set_words, 5);
+	KUNIT_EXPECT_EQ(test, bufs->set_words, 6);
 	KUNIT_EXPECT_EQ(test, bufs->capacity, 5);
 	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 7);
 	KUNIT_EXPECT_EQ(test, aggmon_aggbuf_record_size(bufs), 16 + 4 * 8);
@@ -108,13 +109,13 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 	}
 
 	bufs = aggmon_test_bufs(test, 2, 1, 4);
-	KUNIT_EXPECT_EQ(test, bufs->set_words, 4);
+	KUNIT_EXPECT_EQ(test, bufs->set_words, 5);
 	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 3);
 	KUNIT_EXPECT_EQ(test, aggmon_aggbuf_record_size(bufs), 16 + 3 * 8);
 
 	/* No key: one data set per CPU, in a single bucket. */
 	bufs = aggmon_test_bufs(test, 0, 6, 1);
-	KUNIT_EXPECT_EQ(test, bufs->set_words, 7);
+	KUNIT_EXPECT_EQ(test, bufs->set_words, 8);
 	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 0);
 	KUNIT_EXPECT_EQ(test, aggmon_aggbuf_record_size(bufs), 16 + 6 * 8);
 
@@ -168,7 +169,7 @@ static void aggmon_test_find_here(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, va[0], 0);
 	KUNIT_EXPECT_EQ(test, va[1], 0);
 	KUNIT_EXPECT_EQ(test, buf->nused, 1);
-	KUNIT_EXPECT_PTR_EQ(test, va, buf->sets + 1 + 2);
+	KUNIT_EXPECT_PTR_EQ(test, va, buf->sets + AGGMON_AGGBUF_HEADER_WORDS + 2);
 	KUNIT_EXPECT_EQ(test, va[-2], 1);
 	KUNIT_EXPECT_EQ(test, va[-1], 2);
 	KUNIT_EXPECT_EQ(test, SET_HASH(buf->sets[0]),
@@ -224,7 +225,7 @@ static void aggmon_test_no_key_here(struct kunit *test,
 	KUNIT_EXPECT_NOT_NULL(test, value);
 	if (!value)
 		return;
-	KUNIT_EXPECT_PTR_EQ(test, value, buf->sets + 1);
+	KUNIT_EXPECT_PTR_EQ(test, value, buf->sets + AGGMON_AGGBUF_HEADER_WORDS);
 	KUNIT_EXPECT_EQ(test, value[0], 0);
 	KUNIT_EXPECT_EQ(test, value[1], 0);
 	value[0] = 7;
