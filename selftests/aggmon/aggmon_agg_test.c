@@ -709,7 +709,7 @@ TEST_F(one_cpu, create_limits)
 	size_t i;
 	int fd;
 
-	ASSERT_EQ(4096u, q_fit);
+	ASSERT_EQ(4064u, q_fit);
 	ASSERT_EQ(127u, lq_fit);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		agg_attr_init(&attr, AGG_NAME ".limits", cases[i].func, DELTA,
