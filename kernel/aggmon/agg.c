@@ -559,6 +559,7 @@ free:
 struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 {
 	struct aggmon_agg *agg;
+	int err = 0;
 
 	scoped_guard(mutex, &aggmon_agg_mutex) {
 		if (attr->id)
@@ -566,13 +567,17 @@ struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 			      xa_load(&aggmon_aggs, attr->id) : NULL;
 		else
 			agg = aggmon_agg_find_kernel(attr->name);
-		if (!agg)
+		/* Its last reference may be going: it waits for the mutex. */
+		if (!agg || !kref_get_unless_zero(&agg->ref))
 			return ERR_PTR(-ENOENT);
 		if (agg->source == AGGMON_AGG_SRC_KERNEL ?
 		    aggmon_agg_keys_observe_tasks(agg) && !perfmon_capable() :
 		    !uid_eq(agg->owner, current_uid()))
-			return ERR_PTR(-EACCES);
-		kref_get(&agg->ref);
+			err = -EACCES;
+	}
+	if (err) {
+		aggmon_agg_put(agg);
+		return ERR_PTR(err);
 	}
 	return aggmon_agg_file(agg);
 }
