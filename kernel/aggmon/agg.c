@@ -39,6 +39,7 @@
 #include <linux/hardirq.h>
 #include <linux/init.h>
 #include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -57,6 +58,11 @@
 static DEFINE_XARRAY(aggmon_aggs);
 /* Serialises publishing and unpublishing aggregations. */
 static DEFINE_MUTEX(aggmon_agg_mutex);
+/*
+ * Serialises the copies of offline CPUs' buffers, which run in process
+ * context: two snapshots must not both copy and clear the same data.
+ */
+static DEFINE_MUTEX(aggmon_offline_copy_mutex);
 
 static const struct file_operations aggmon_agg_fops;
 
@@ -95,6 +101,7 @@ static void aggmon_agg_key(const struct aggmon_agg *agg, u64 *key,
 			break;
 		case AGGMON_KEY_COMM:
 			/* comm is NUL-padded (__set_task_comm()). */
+			BUILD_BUG_ON(sizeof(current->comm) != 2 * sizeof(*key));
 			memcpy(key, current->comm, 2 * sizeof(*key));
 			key += 2;
 			break;
@@ -199,7 +206,7 @@ static bool aggmon_agg_keys_observe_tasks(const struct aggmon_agg *agg)
 }
 
 /**
- * aggmon_agg_alloc() - an aggregation with its buffers, not yet published
+ * aggmon_agg_alloc() - an aggregation without its buffers, not published
  * @name: its name
  * @fn: its function, parameters set
  * @keys: the key fields
@@ -209,7 +216,8 @@ static bool aggmon_agg_keys_observe_tasks(const struct aggmon_agg *agg)
  * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's
  *
  * Return: the aggregation, -ENAMETOOLONG for a name that does not fit,
- * -EINVAL for bad parameters, or -ENOMEM.
+ * -EINVAL for bad parameters, or -ENOMEM.  Free it with aggmon_agg_free()
+ * until it is published or attached.
  */
 static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 					   const struct aggmon_func *fn,
@@ -250,14 +258,24 @@ static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 	INIT_HLIST_NODE(&agg->gauge_node);
 	INIT_LIST_HEAD(&agg->watch_node);
 	agg->id = jhash(name, strlen(name), 0) & AGGMON_AGG_ID_MASK;
-	err = aggmon_aggbufs_init(&agg->bufs, key_words, agg->fn.nslots,
-				  entries, agg->id, gfp);
-	if (err)
-		goto free;
+	/* Sized here; aggmon_agg_alloc_buffers() allocates them. */
+	agg->bufs.key_words = key_words;
+	agg->bufs.capacity = entries;
 	return agg;
 free:
 	kfree(agg);
 	return ERR_PTR(err);
+}
+
+/*
+ * The buffers, once everything else is checked: they may be large.  The
+ * hash seed is random so that no one can choose keys that share a chain.
+ */
+static int aggmon_agg_alloc_buffers(struct aggmon_agg *agg, gfp_t gfp)
+{
+	return aggmon_aggbufs_init(&agg->bufs, agg->bufs.key_words,
+				   agg->fn.nslots, agg->bufs.capacity,
+				   get_random_u32(), gfp);
 }
 
 static void aggmon_snapshot_free(struct aggmon_snapshot *snap)
@@ -412,7 +430,8 @@ struct aggmon_agg *aggmon_agg_create(const struct aggmon_agg_def *def)
 		return agg;
 	agg->source = AGGMON_AGG_SRC_KERNEL;
 	agg->owner = GLOBAL_ROOT_UID;
-	err = aggmon_agg_publish(agg);
+	err = aggmon_agg_alloc_buffers(agg, GFP_KERNEL);
+	err = err ?: aggmon_agg_publish(agg);
 	if (err) {
 		aggmon_agg_free(agg);
 		return ERR_PTR(err);
@@ -526,12 +545,14 @@ struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 	err = aggmon_quota_charge(AGGMON_QUOTA_AGGS, uid);
 	if (err)
 		goto free;
-	err = aggmon_agg_publish(agg);
+	err = aggmon_agg_alloc_buffers(agg, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto uncharge;
 
+	/* Attached, then published: no one opens it before it works. */
 	aggmon_watching_get();
 	err = aggmon_agg_attach_gauge(agg);
+	err = err ?: aggmon_agg_publish(agg);
 	if (err) {
 		/* The release path undoes all of it. */
 		aggmon_agg_put(agg);
@@ -553,8 +574,7 @@ free:
  * @attr: by id, or a kernel aggregation by name; checked
  *
  * Return: a new file on it, or an ERR_PTR(): -ENOENT, -EACCES for another
- * uid's aggregation or, without CAP_PERFMON, a kernel aggregation keyed
- * by task, -ENOMEM.
+ * uid's aggregation or, without CAP_PERFMON, one keyed by task, -ENOMEM.
  */
 struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 {
@@ -570,9 +590,9 @@ struct file *aggmon_agg_file_open(const struct aggmon_agg_open_attr *attr)
 		/* Its last reference may be going: it waits for the mutex. */
 		if (!agg || !kref_get_unless_zero(&agg->ref))
 			return ERR_PTR(-ENOENT);
-		if (agg->source == AGGMON_AGG_SRC_KERNEL ?
-		    aggmon_agg_keys_observe_tasks(agg) && !perfmon_capable() :
-		    !uid_eq(agg->owner, current_uid()))
+		if ((agg->source != AGGMON_AGG_SRC_KERNEL &&
+		     !uid_eq(agg->owner, current_uid())) ||
+		    (aggmon_agg_keys_observe_tasks(agg) && !perfmon_capable()))
 			err = -EACCES;
 	}
 	if (err) {
@@ -709,10 +729,14 @@ static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
 			return err;
 		copy.records = snap->records[cpu];
 		copy.room = snap->rooms[cpu];
-		if (cpu_online(cpu))
-			smp_call_function_single(cpu, aggmon_copy_cpu, &copy, 1);
-		else
+		if (!cpu_online(cpu)) {
+			/* Copies on other CPUs' behalf; one at a time. */
+			guard(mutex)(&aggmon_offline_copy_mutex);
 			aggmon_copy_cpu(&copy);
+		} else if (WARN_ON_ONCE(smp_call_function_single(cpu,
+					aggmon_copy_cpu, &copy, 1))) {
+			return -EAGAIN;
+		}
 		if (copy.count <= copy.room)
 			break;
 		want = agg->bufs.capacity;
@@ -726,9 +750,10 @@ static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
 
 /*
  * Replace @snap by a new snapshot of @agg, under @snap->lock.  Should it
- * fail half-way, what it copied (and cleared) is kept as the snapshot.
- * Return: 0, or -ENOMEM with the generation unchanged if nothing was
- * taken.
+ * fail half-way, what it copied (and cleared) is kept as the snapshot and
+ * the generation moves on; only when no snapshot could be started does
+ * the generation stay.
+ * Return: 0, -ENOMEM, or -EAGAIN if a CPU could not be reached.
  */
 static int aggmon_snapshot_take(struct aggmon_agg *agg,
 				struct aggmon_snapshot *snap, bool clear)
@@ -791,8 +816,9 @@ static int aggmon_snapshot_copy_out(struct aggmon_agg *agg,
  *	what a clear took is not lost
  *
  * Return: 0; -EINVAL for a file that is not an aggregation's or bad
- * arguments; -ESTALE if @attr->generation is not the held snapshot;
- * -ENOSPC if not even one record fits; -EFAULT; -ENOMEM.
+ * arguments; -EACCES to clear a kernel aggregation without CAP_PERFMON;
+ * -ESTALE if @attr->generation is not the held snapshot; -ENOSPC if not
+ * even one record fits; -EFAULT; -ENOMEM; -EAGAIN.
  */
 int aggmon_agg_snapshot(struct file *file,
 			struct aggmon_agg_snapshot_attr *attr)
@@ -812,6 +838,11 @@ int aggmon_agg_snapshot(struct file *file,
 	agg = af->agg;
 	snap = &af->snap;
 	rsize = aggmon_aggbuf_record_size(&agg->bufs);
+
+	/* Others read the kernel's aggregations too: only CAP_PERFMON clears. */
+	if (attr->flags & AGGMON_SNAPSHOT_CLEAR &&
+	    agg->source == AGGMON_AGG_SRC_KERNEL && !perfmon_capable())
+		return -EACCES;
 
 	guard(mutex)(&snap->lock);
 	if (!attr->generation) {

@@ -87,7 +87,8 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			return SET_KEY(set) + bufs->key_words;
 	}
 	if (buf->nused == bufs->capacity) {
-		buf->drops++;
+		/* Snapshots read it from other CPUs to skip empty buffers. */
+		WRITE_ONCE(buf->drops, buf->drops + 1);
 		return NULL;
 	}
 	set = aggmon_aggbuf_set(bufs, buf, buf->nused);
@@ -95,7 +96,8 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 	memcpy(SET_KEY(set), key, bufs->key_words * sizeof(u64));
 	memset(SET_KEY(set) + bufs->key_words, 0,
 	       bufs->value_words * sizeof(u64));
-	*head = ++buf->nused;
+	WRITE_ONCE(buf->nused, buf->nused + 1);
+	*head = buf->nused;
 	return SET_KEY(set) + bufs->key_words;
 }
 
@@ -116,9 +118,10 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
 				const struct aggmon_aggbuf *buf, void *records)
 {
-	memcpy(records, buf->sets,
-	       (size_t)buf->nused * aggmon_aggbuf_record_size(bufs));
-	return buf->nused;
+	u32 n = buf->nused;
+
+	memcpy(records, buf->sets, (size_t)n * aggmon_aggbuf_record_size(bufs));
+	return n;
 }
 
 /**
@@ -156,11 +159,15 @@ void aggmon_aggbuf_stamp(const struct aggmon_aggbufs *bufs, void *records,
 void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *buf)
 {
-	memset(buf->heads, 0, (bufs->hash_mask + 1) * sizeof(*buf->heads));
-	buf->nused = 0;
-	buf->drops = 0;
-}
+	u32 i;
 
+	/* Only the buckets in use: the time with interrupts off is O(nused). */
+	for (i = 0; i < buf->nused; i++)
+		buf->heads[SET_HASH(*aggmon_aggbuf_set(bufs, buf, i)) &
+			   bufs->hash_mask] = 0;
+	WRITE_ONCE(buf->nused, 0);
+	WRITE_ONCE(buf->drops, 0);
+}
 /**
  * aggmon_aggbufs_init() - allocate every possible CPU's buffer
  * @bufs: the buffers to set up

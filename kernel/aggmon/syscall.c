@@ -12,6 +12,7 @@
 #include <linux/fcntl.h>
 #include <linux/cred.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
 
@@ -331,7 +332,10 @@ static int aggmon_agg_create_cmd(void __user *uattr, unsigned int usize)
 	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_CREATE_SIZE_VER0);
 	if (err)
 		return err;
-	if (attr.flags || attr.id)
+	/* Unused key slots are zero: they may mean something one day. */
+	if (attr.flags || attr.id || attr.nkeys > AGGMON_AGG_KEYS_MAX ||
+	    memchr_inv(&attr.keys[attr.nkeys], 0,
+		       (AGGMON_AGG_KEYS_MAX - attr.nkeys) * sizeof(attr.keys[0])))
 		return -EINVAL;
 	file = aggmon_agg_file_create(&attr, &attr.id);
 	return aggmon_install_file(file, uattr, &attr, sizeof(attr), usize);
@@ -369,7 +373,9 @@ static int aggmon_agg_snapshot_cmd(void __user *uattr, unsigned int usize)
 	if (fd_empty(f))
 		return -EBADF;
 	err = aggmon_agg_snapshot(fd_file(f), &attr);
-	if (err && err != -ENOSPC && err != -EFAULT && err != -ENOMEM)
+	/* Outputs are set, with a generation, once a snapshot is held. */
+	if (err && ((err != -ENOSPC && err != -EFAULT && err != -ENOMEM &&
+		     err != -EAGAIN) || !attr.generation))
 		return err;
 	/*
 	 * A buffer too small learns the size it needs; a snapshot taken by a
@@ -413,7 +419,9 @@ static int aggmon_agg_open_cmd(void __user *uattr, unsigned int usize)
 	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_OPEN_SIZE_VER0);
 	if (err)
 		return err;
-	if (attr.flags || attr.__reserved || !attr.id == !attr.name[0])
+	if (attr.flags || attr.__reserved ||
+	    (attr.id ? !!memchr_inv(attr.name, 0, sizeof(attr.name)) :
+		       !attr.name[0]))
 		return -EINVAL;
 	if (strnlen(attr.name, sizeof(attr.name)) == sizeof(attr.name))
 		return -ENAMETOOLONG;

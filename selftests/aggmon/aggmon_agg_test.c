@@ -1449,6 +1449,11 @@ TEST_F(one_cpu, create_errors)
 		  .err = EINVAL },
 		{ "id", .func = COUNT, .source = DELTA, .id = 1,
 		  .err = EINVAL },
+		/* Key slots past nkeys are zero. */
+		{ "key past nkeys", .func = COUNT, .source = DELTA, .nkeys = 1,
+		  .keys = { AGGMON_KEY_CPU, AGGMON_KEY_GAUGE }, .err = EINVAL },
+		{ "key with nkeys 0", .func = COUNT, .source = DELTA,
+		  .keys = { [7] = AGGMON_KEY_CPU }, .err = EINVAL },
 		{ "empty name", .name = "", .func = COUNT, .source = DELTA,
 		  .err = EINVAL },
 		{ "uppercase", .name = "kselftest.Agg", .func = COUNT,
@@ -2198,6 +2203,11 @@ TEST_F(one_cpu, open_errors)
 	ASSERT_EQ(-1, sys_aggmon(AGGMON_AGG_OPEN, &attr, sizeof(attr)));
 	ASSERT_EQ(EINVAL, errno);
 	attr.__reserved = 0;
+	/* With an id, the name is all zero, past its first byte too. */
+	attr.name[5] = 'x';
+	ASSERT_EQ(-1, sys_aggmon(AGGMON_AGG_OPEN, &attr, sizeof(attr)));
+	ASSERT_EQ(EINVAL, errno);
+	attr.name[5] = 0;
 	fd = sys_aggmon(AGGMON_AGG_OPEN, &attr, sizeof(attr));
 	ASSERT_LE(0, fd);
 	close(fd);
@@ -2862,7 +2872,7 @@ TEST_F(perm, level2_unprivileged)
  * Level 1: an unprivileged child may aggregate root's gauge with keys
  * of gauge and CPU, or none; keys that tell what tasks do (pid, tgid,
  * uid, comm, cgroup) still need CAP_PERFMON.  It may open its own
- * aggregation by id, not root's.
+ * aggregation by id, not root's, and read the kernel's but not clear it.
  */
 TEST_F(perm, level1_keys)
 {
@@ -2939,6 +2949,24 @@ TEST_F(perm, level1_keys)
 		EXPECT_EQ(own, info.id);
 		EXPECT_EQ(-1, agg_open(self->aid, NULL));
 		EXPECT_EQ(EACCES, errno);
+
+		/* The kernel's aggregations: read, yes; clear, no. */
+		fd = agg_open(0, KERNEL_AGG);
+		EXPECT_LE(0, fd) TH_LOG("kernel: %s", strerror(errno));
+		CHILD_BAIL();
+		{
+			struct aggmon_agg_snapshot_attr a = {
+				.fd = fd, .flags = AGGMON_SNAPSHOT_CLEAR,
+			};
+
+			EXPECT_EQ(-1, sys_aggmon(AGGMON_AGG_SNAPSHOT, &a,
+						 sizeof(a)));
+			EXPECT_EQ(EACCES, errno);
+		}
+		EXPECT_EQ(0, agg_snapshot_all(fd, 0, 0, &s));
+		CHILD_BAIL();
+		EXPECT_LT(0ULL, (unsigned long long)s.total);
+		agg_snap_free(&s);
 		CHILD_EXIT();
 	}
 	ASSERT_EQ(0, aggmon_wait_child(pid));
