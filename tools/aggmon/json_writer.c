@@ -155,6 +155,32 @@ void jsonw_null(struct json_writer *self)
 	jsonw_end_value(self);
 }
 
+void jsonw_double(struct json_writer *self, double val)
+{
+	char buf[32];
+	int prec;
+
+	/* Infinities and NaNs have no JSON form: x - x is 0 for the rest. */
+	if (val - val != 0) {
+		jsonw_null(self);
+		return;
+	}
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, val);
+		if (strtod(buf, NULL) == val)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*g", prec, val);
+	jsonw_number(self, buf);
+}
+
+void jsonw_number(struct json_writer *self, const char *text)
+{
+	jsonw_begin_value(self);
+	fputs(text, self->out);
+	jsonw_end_value(self);
+}
+
 void jsonw_string_field(struct json_writer *self, const char *name,
 			const char *val)
 {

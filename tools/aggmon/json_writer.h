@@ -27,6 +27,10 @@ void jsonw_s64(struct json_writer *self, int64_t val);
 void jsonw_u64(struct json_writer *self, uint64_t val);
 void jsonw_bool(struct json_writer *self, bool val);
 void jsonw_null(struct json_writer *self);
+/* The shortest decimal that reads back as @val; null if not finite. */
+void jsonw_double(struct json_writer *self, double val);
+/* A number the caller formatted (the digits of a wide integer). */
+void jsonw_number(struct json_writer *self, const char *text);
 
 void jsonw_string_field(struct json_writer *self, const char *name,
 			const char *val);

@@ -6,6 +6,11 @@
  * AGGMON_FAKE_GAUGES=N adds N gauges "fake.gen:gI" with ids 2000 + I.
  * AGGMON_FAKE_ERRNO=E makes every call fail with errno E.
  * Gauge 1000 counts the AGGMON_GAUGE_READ calls.
+ *
+ * Aggregations (tests/fake_aggs.c): kernel aggregations with canned data
+ * sets, listed, opened, described and snapshotted as the kernel does, and
+ * user aggregations created over the gauges, which stay empty.
+ * Statistics and thresholds are not modelled: ENOSYS.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -164,6 +169,16 @@ long fake_aggmon(unsigned int cmd, void *attr, unsigned int size)
 		if (size != sizeof(struct aggmon_gauge_read_attr))
 			return fail(EINVAL);
 		return gauge_read(attr);
+	case AGGMON_AGG_CREATE ... AGGMON_AGG_OPEN:
+		return fake_agg_cmd(cmd, attr, size);
+	case AGGMON_STAT_CREATE ... AGGMON_THRESHOLD_CREATE:
+		return fail(ENOSYS);
 	}
 	return fail(EINVAL);
+}
+
+bool fake_gauge_exists(__u64 id)
+{
+	fake_init();
+	return find(id);
 }

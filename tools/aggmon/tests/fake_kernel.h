@@ -6,7 +6,16 @@
 #ifndef __AGGMON_FAKE_KERNEL_H
 #define __AGGMON_FAKE_KERNEL_H
 
+#include <stdbool.h>
+#include <linux/types.h>
+
 /* Like the system call: 0 or a file descriptor, or -1 and errno. */
 long fake_aggmon(unsigned int cmd, void *attr, unsigned int size);
+
+/* tests/fake_aggs.c: the aggregation commands, as fake_aggmon(). */
+long fake_agg_cmd(unsigned int cmd, void *attr, unsigned int size);
+
+/* Whether the fake has a gauge of id @id. */
+bool fake_gauge_exists(__u64 id);
 
 #endif /* __AGGMON_FAKE_KERNEL_H */
