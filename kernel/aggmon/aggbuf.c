@@ -168,6 +168,7 @@ void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
 	WRITE_ONCE(buf->nused, 0);
 	WRITE_ONCE(buf->drops, 0);
 }
+
 /**
  * aggmon_aggbufs_init() - allocate every possible CPU's buffer
  * @bufs: the buffers to set up

@@ -670,7 +670,8 @@ TEST_F(one_cpu, create_info)
 /*
  * The limits of a buffer: AGGMON_AGG_ENTRIES_MAX data sets, at most
  * AGGMON_AGG_BUFFER_MAX bytes of them (a data set is 16 bytes of link,
- * hash and padding, and 8 per key and value word: a record's size), AGGMON_AGG_BUCKETS_MAX value slots.
+ * hash and padding, and 8 per key and value word: a record's size),
+ * AGGMON_AGG_BUCKETS_MAX value slots.
  * Each bound is taken exactly, and one past it is EINVAL.
  */
 TEST_F(one_cpu, create_limits)
