@@ -95,7 +95,7 @@ static void hint_items(const char *name)
 }
 
 /* Find the gauge @spec names; 0, or an exit status once reported. */
-static int gauge_lookup(const char *spec, struct aggmon_gauge_info *info)
+int gauge_lookup(const char *spec, struct aggmon_gauge_info *info)
 {
 	const char *colon = strchr(spec, ':');
 	char name[AGGMON_NAME_LEN];

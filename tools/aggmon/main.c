@@ -104,7 +104,7 @@ static int do_help(int argc, char **argv)
 	printf("Usage: aggmon [OPTIONS] OBJECT { COMMAND | help }\n"
 	       "       aggmon help\n"
 	       "\n"
-	       "       OBJECT  := { gauge }\n"
+	       "       OBJECT  := { gauge | agg | stat | watch | threshold | top | monitor }\n"
 	       "       OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
 	       "\n"
 	       "Show the kernel's gauges (aggmon system call, Linux with CONFIG_AGGMON).\n"
@@ -133,6 +133,12 @@ static int do_version(void)
 static const struct cmd objects[] = {
 	{ "help",	do_help },
 	{ "gauge",	do_gauge },
+	{ "agg",	do_agg },
+	{ "stat",	do_stat },
+	{ "watch",	do_watch },
+	{ "threshold",	do_threshold },
+	{ "top",	do_top },
+	{ "monitor",	do_monitor },
 	{ NULL,		NULL },
 };
 

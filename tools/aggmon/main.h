@@ -38,6 +38,27 @@ int p_usage(const char *object, const char *fmt, ...) __printf(2, 3);
 int p_sys_err(int err, const char *gauge, const char *fmt, ...)
 	__printf(3, 4);
 
+struct aggmon_gauge_info;
+
+/*
+ * Find the gauge GAUGE (ID or NAME[:ITEM]) that @spec names, as 'aggmon
+ * gauge' does: 0, or an exit status once reported (gauge.c).
+ */
+int gauge_lookup(const char *spec, struct aggmon_gauge_info *info);
+
 int do_gauge(int argc, char **argv);
+int do_agg(int argc, char **argv);
+int do_stat(int argc, char **argv);
+int do_watch(int argc, char **argv);
+int do_threshold(int argc, char **argv);
+int do_top(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+
+struct timespec;
+
+/* monitor.c: @ns as parse_duration() reads it, in its largest unit ("10ms"). */
+void duration_format(uint64_t ns, char *buf, size_t size);
+/* monitor.c: CLOCK_REALTIME @ts in ISO 8601, UTC, to the ns. */
+void realtime_format(const struct timespec *ts, char *buf, size_t size);
 
 #endif /* __AGGMON_MAIN_H */

@@ -10,7 +10,8 @@
  * Aggregations (tests/fake_aggs.c): kernel aggregations with canned data
  * sets, listed, opened, described and snapshotted as the kernel does, and
  * user aggregations created over the gauges, which stay empty.
- * Statistics and thresholds are not modelled: ENOSYS.
+ * Statistics and thresholds (tests/fake_stats.c): ENOSYS, unless
+ * AGGMON_FAKE_STATS is set.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -172,7 +173,7 @@ long fake_aggmon(unsigned int cmd, void *attr, unsigned int size)
 	case AGGMON_AGG_CREATE ... AGGMON_AGG_OPEN:
 		return fake_agg_cmd(cmd, attr, size);
 	case AGGMON_STAT_CREATE ... AGGMON_THRESHOLD_CREATE:
-		return fail(ENOSYS);
+		return fake_stat_cmd(cmd, attr, size);
 	}
 	return fail(EINVAL);
 }

@@ -15,6 +15,9 @@ long fake_aggmon(unsigned int cmd, void *attr, unsigned int size);
 /* tests/fake_aggs.c: the aggregation commands, as fake_aggmon(). */
 long fake_agg_cmd(unsigned int cmd, void *attr, unsigned int size);
 
+/* tests/fake_stats.c: statistics and thresholds, as fake_aggmon(). */
+long fake_stat_cmd(unsigned int cmd, void *attr, unsigned int size);
+
 /* Whether the fake has a gauge of id @id. */
 bool fake_gauge_exists(__u64 id);
 
