@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -262,7 +263,8 @@ static int take_period(struct words *ws, struct mon_stat *st)
 	if (!arg)
 		return EXIT_USAGE;
 	if (parse_duration(arg, &st->period_ns))
-		return parse_err(ws, "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
+		return parse_err(ws,
+				 "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
 				 arg);
 	if (st->period_ns < AGGMON_PERIOD_MIN_NS ||
 	    st->period_ns > AGGMON_PERIOD_MAX_NS)
@@ -502,7 +504,8 @@ static int parse_watch(struct words *ws, struct monitor *m)
 		return err;
 	word = peek(ws);
 	if (!word)
-		return parse_err(ws, "watch needs a threshold: above, below, above-cancel or below-cancel");
+		return parse_err(ws,
+				 "watch needs a threshold: above, below, above-cancel or below-cancel");
 	if (m->stat.kind == AGGMON_STAT_ABSOLUTE && ws->pos == 2 &&
 	    threshold_kind(word) < 0)
 		return parse_err(ws, "unknown statistic or threshold kind '%s'",
@@ -587,7 +590,8 @@ static int config_read(struct config *cfg)
 	free(line);
 	free(ws.word);
 	if (!err && !cfg->nr_mon)
-		err = p_usage("monitor", "%s: no monitors: expected lines such as 'watch GAUGE hwm above 100'",
+		err = p_usage("monitor",
+			      "%s: no monitors: expected lines such as 'watch GAUGE hwm above 100'",
 			      cfg->file);
 	return err;
 }
@@ -793,11 +797,13 @@ static void check_print(const struct config *cfg)
  * =============
  */
 
-static volatile sig_atomic_t stop_signal;
+/* The signal that asks to stop, set by its handler: lock-free, so async-signal-safe. */
+static atomic_int stop_signal;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free");
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	atomic_store(&stop_signal, sig);
 }
 
 static void catch_signals(void)
@@ -935,7 +941,7 @@ static int log_events(struct aggmon_event_set *set, unsigned long long count,
 	if (gethostname(ls.member, sizeof(ls.member) - 1))
 		snprintf(ls.member, sizeof(ls.member), "localhost");
 	catch_signals();
-	while (!stop_signal && !ls.done) {
+	while (!atomic_load(&stop_signal) && !ls.done) {
 		timeout = MAX_WAIT_MS;
 		if (end) {
 			now = now_ns();
@@ -998,7 +1004,8 @@ static int take_duration(struct words *ws, __u64 *ns)
 	if (!arg)
 		return EXIT_USAGE;
 	if (parse_duration(arg, ns) || !*ns)
-		return parse_err(ws, "invalid duration '%s': expected a DURATION such as 30s or 10min",
+		return parse_err(ws,
+				 "invalid duration '%s': expected a DURATION such as 30s or 10min",
 				 arg);
 	return 0;
 }
@@ -1062,7 +1069,8 @@ static const struct cmd cmds[] = {
 
 int do_monitor(int argc, char **argv)
 {
-	static char config_word[] = "config";
+	/* Lives until cmd_select() returns, the last use of argv[0]. */
+	char config_word[] = "config";
 
 	/* "-c FILE" and "--config FILE" are "config FILE". */
 	if (argc && (!strcmp(argv[0], "-c") || !strcmp(argv[0], "--config")))

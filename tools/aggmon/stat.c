@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,9 @@ static const struct {
 	{ "h",		3600 * NSEC_PER_SEC },
 };
 
-static volatile sig_atomic_t stop;
+/* Set by the signal handler: lock-free, so async-signal-safe. */
+static atomic_bool stop;
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "the stop flag must be lock-free");
 
 int parse_duration(const char *s, __u64 *ns)
 {
@@ -132,7 +135,8 @@ int stat_spec_init(struct stat_spec *s, int argc, char **argv,
 	if (argc < 1 || !strcmp(argv[0], "--"))
 		return p_usage(object, "missing GAUGE");
 	if (argc < 2 || !strcmp(argv[1], "--"))
-		return p_usage(object, "missing KIND after GAUGE '%s' (absolute, hwm, lwm, rate or bucket)",
+		return p_usage(object,
+			       "missing KIND after GAUGE '%s' (absolute, hwm, lwm, rate or bucket)",
 			       argv[0]);
 	s->gauge = argv[0];
 	s->kind_arg = argv[1];
@@ -142,7 +146,8 @@ int stat_spec_init(struct stat_spec *s, int argc, char **argv,
 			return 0;
 		}
 	}
-	return p_usage(object, "unknown statistic KIND '%s': expected absolute, hwm, lwm, rate or bucket",
+	return p_usage(object,
+		       "unknown statistic KIND '%s': expected absolute, hwm, lwm, rate or bucket",
 		       argv[1]);
 }
 
@@ -152,7 +157,8 @@ static int parse_period(struct stat_spec *s, const char *arg,
 	__u64 ns;
 
 	if (parse_duration(arg, &ns))
-		return p_usage(object, "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
+		return p_usage(object,
+			       "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
 			       arg);
 	if (ns < AGGMON_PERIOD_MIN_NS || ns > AGGMON_PERIOD_MAX_NS)
 		return p_usage(object, "invalid period '%s': expected 1ms to 24h",
@@ -248,7 +254,7 @@ __u64 now_ns(void)
 static void on_stop_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	atomic_store(&stop, true);
 }
 
 void catch_stop_signals(void)
@@ -263,7 +269,7 @@ void catch_stop_signals(void)
 
 bool stop_requested(void)
 {
-	return stop;
+	return atomic_load(&stop);
 }
 
 bool sleep_until(__u64 deadline_ns)
@@ -273,10 +279,11 @@ bool sleep_until(__u64 deadline_ns)
 		.tv_nsec = deadline_ns % NSEC_PER_SEC,
 	};
 
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-					NULL) == EINTR)
+	while (!atomic_load(&stop) &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+			       NULL) == EINTR)
 		;
-	return !stop;
+	return !atomic_load(&stop);
 }
 
 /*
@@ -344,7 +351,8 @@ static int read_option(struct stat_read *r, int argc, char **argv, int *i)
 		return 0;
 	}
 	if (parse_duration(argv[*i], &r->interval_ns) || !r->interval_ns)
-		return p_usage("stat", "invalid interval '%s': expected a DURATION such as 10ms, 1s or 500us",
+		return p_usage("stat",
+			       "invalid interval '%s': expected a DURATION such as 10ms, 1s or 500us",
 			       argv[*i]);
 	return 0;
 }

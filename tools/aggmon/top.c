@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,9 @@ struct sample {
 	struct timespec real;		/* CLOCK_REALTIME */
 };
 
-static volatile sig_atomic_t stop_signal;
+/* The signal that asks to stop, set by its handler: lock-free, so async-signal-safe. */
+static atomic_int stop_signal;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free");
 
 /*
  * The command line
@@ -106,7 +109,8 @@ static int take_interval(struct top_opts *o, const char *arg)
 	o->has_interval = true;
 	if (parse_duration(arg, &o->interval_ns) ||
 	    o->interval_ns < MIN_INTERVAL_NS || o->interval_ns > MAX_INTERVAL_NS)
-		return p_usage("top", "invalid interval '%s': expected a DURATION from 1ms to 24h, such as 500ms",
+		return p_usage("top",
+			       "invalid interval '%s': expected a DURATION from 1ms to 24h, such as 500ms",
 			       arg);
 	return 0;
 }
@@ -557,7 +561,7 @@ struct term {
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	atomic_store(&stop_signal, sig);
 }
 
 static void catch_signals(void)
@@ -645,7 +649,7 @@ static bool wait_until(struct top_opts *o, const struct term *t,
 	int64_t left;
 	char c;
 
-	while (!stop_signal && (left = ns_until(next)) > 0) {
+	while (!atomic_load(&stop_signal) && (left = ns_until(next)) > 0) {
 		if (!t->keys) {
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
 					NULL);
@@ -655,7 +659,7 @@ static bool wait_until(struct top_opts *o, const struct term *t,
 		    read(STDIN_FILENO, &c, 1) == 1 && key(o, c))
 			return true;
 	}
-	return stop_signal;
+	return atomic_load(&stop_signal);
 }
 
 /*

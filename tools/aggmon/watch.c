@@ -243,7 +243,8 @@ static int parse_modifier(struct watch *wt, struct watch_spec *w, int argc,
 	struct thr_spec *t = wt->nts ? &wt->ts[wt->nts - 1] : NULL;
 
 	if (!t || t->w != w)
-		return p_usage("watch", "'%s' must follow a THRESHOLD (above, below, above-cancel or below-cancel VALUE)",
+		return p_usage("watch",
+			       "'%s' must follow a THRESHOLD (above, below, above-cancel or below-cancel VALUE)",
 			       kw);
 	if (!strcmp(kw, "cancel"))
 		return parse_cancel(t, argc, argv, i);
@@ -269,7 +270,8 @@ static int parse_limit(struct watch *wt, int argc, char **argv, int *i)
 			       argv[*i]);
 	if (!count && (parse_duration(argv[*i], &wt->duration_ns) ||
 		       !wt->duration_ns))
-		return p_usage("watch", "invalid duration '%s': expected a DURATION such as 10ms, 1s or 500us",
+		return p_usage("watch",
+			       "invalid duration '%s': expected a DURATION such as 10ms, 1s or 500us",
 			       argv[*i]);
 	return 0;
 }
@@ -302,7 +304,8 @@ static int parse_word(struct watch *wt, struct watch_spec *w, int argc,
 		return parse_modifier(wt, w, argc, argv, i);
 	if (is_word(argv[*i], limits))
 		return parse_limit(wt, argc, argv, i);
-	return p_usage("watch", "unknown keyword '%s': expected a THRESHOLD (above, below, above-cancel or below-cancel VALUE)",
+	return p_usage("watch",
+		       "unknown keyword '%s': expected a THRESHOLD (above, below, above-cancel or below-cancel VALUE)",
 		       argv[*i]);
 }
 
@@ -312,7 +315,8 @@ static int check_thresholds(const struct watch *wt, const struct watch_spec *w)
 	size_t i;
 
 	if (!w->nthr)
-		return p_usage("watch", "GAUGE '%s' needs a THRESHOLD (above, below, above-cancel or below-cancel VALUE)",
+		return p_usage("watch",
+			       "GAUGE '%s' needs a THRESHOLD (above, below, above-cancel or below-cancel VALUE)",
 			       w->stat.gauge);
 	for (i = wt->nts - w->nthr; i < wt->nts; i++) {
 		t = &wt->ts[i];
@@ -320,11 +324,13 @@ static int check_thresholds(const struct watch *wt, const struct watch_spec *w)
 			return p_usage("watch", "hysteresis of '%s %lld' needs 'cancel VALUE'",
 				       thr_kinds[t->kind], (long long)t->value);
 		if (t->flags && is_above(t->kind) && t->cancel > t->value)
-			return p_usage("watch", "cancel %lld of '%s %lld' must be at most the VALUE",
+			return p_usage("watch",
+				       "cancel %lld of '%s %lld' must be at most the VALUE",
 				       (long long)t->cancel, thr_kinds[t->kind],
 				       (long long)t->value);
 		if (t->flags && !is_above(t->kind) && t->cancel < t->value)
-			return p_usage("watch", "cancel %lld of '%s %lld' must be at least the VALUE",
+			return p_usage("watch",
+				       "cancel %lld of '%s %lld' must be at least the VALUE",
 				       (long long)t->cancel, thr_kinds[t->kind],
 				       (long long)t->value);
 	}

@@ -111,6 +111,13 @@ for line in lines:
 	fi
 }
 
+# drawing: stdin, with the header and the rows of each distribution padded
+# with blanks to 68 columns, as printa (like DTrace) prints them; the
+# golden text of the distributions below carries no trailing blanks.
+drawing() {
+	awk '/ \|/ || /Distribution/ { $0 = sprintf("%-68s", $0) } 1'
+}
+
 ### Help
 
 for args in "agg help" "agg --help" "agg list --help" "agg run -h" "help"; do
@@ -189,28 +196,28 @@ json_same "$tmp/show.json" "agg show -j"
 
 ### dump: printa's text, exactly
 
-cat >"$tmp/dump101" <<'EOF'
+drawing >"$tmp/dump101" <<'EOF'
 
                11
-           value  ------------- Distribution ------------- count    
-           32768 |                                         0        
-           65536 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 1        
-          131072 |                                         0        
+           value  ------------- Distribution ------------- count
+           32768 |                                         0
+           65536 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 1
+          131072 |                                         0
 
                 0
-           value  ------------- Distribution ------------- count    
-             256 |                                         0        
-             512 |@@@@@@@@@@@@@@@@@@@@                     1        
-            1024 |@@@@@@@@@@@@@@@@@@@@                     1        
-            2048 |                                         0        
+           value  ------------- Distribution ------------- count
+             256 |                                         0
+             512 |@@@@@@@@@@@@@@@@@@@@                     1
+            1024 |@@@@@@@@@@@@@@@@@@@@                     1
+            2048 |                                         0
 
                 2
-           value  ------------- Distribution ------------- count    
-            1024 |                                         0        
-            2048 |@@@@@@@@@@                               1        
-            4096 |@@@@@@@@@@                               1        
-            8192 |@@@@@@@@@@@@@@@@@@@@                     2        
-           16384 |                                         0        
+           value  ------------- Distribution ------------- count
+            1024 |                                         0
+            2048 |@@@@@@@@@@                               1
+            4096 |@@@@@@@@@@                               1
+            8192 |@@@@@@@@@@@@@@@@@@@@                     2
+           16384 |                                         0
 
 EOF
 echo "aggmon: dropped 3 values on CPU 2: buffer full" >"$tmp/drops"
@@ -230,79 +237,79 @@ EOF
 run "$fake" agg dump id 102
 same "$tmp/dump102" "agg dump of a sum keyed by comm, pid"
 
-cat >"$tmp/dump103" <<'EOF'
+drawing >"$tmp/dump103" <<'EOF'
 
         0
-           value  ------------- Distribution ------------- count    
-             < 0 |                                         0        
-               0 |@@@@@@@@@@                               1        
-              10 |@@@@@@@@@@@@@@@@@@@@                     2        
-              20 |                                         0        
-              30 |                                         0        
-              40 |                                         0        
-              50 |                                         0        
-              60 |                                         0        
-              70 |                                         0        
-              80 |                                         0        
-              90 |                                         0        
-          >= 100 |@@@@@@@@@@                               1        
+           value  ------------- Distribution ------------- count
+             < 0 |                                         0
+               0 |@@@@@@@@@@                               1
+              10 |@@@@@@@@@@@@@@@@@@@@                     2
+              20 |                                         0
+              30 |                                         0
+              40 |                                         0
+              50 |                                         0
+              60 |                                         0
+              70 |                                         0
+              80 |                                         0
+              90 |                                         0
+          >= 100 |@@@@@@@@@@                               1
 
         1
-           value  ------------- Distribution ------------- count    
-             < 0 |@@@@@@@@@@                               1        
-               0 |                                         0        
-              10 |                                         0        
-              20 |                                         0        
-              30 |                                         0        
-              40 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@           3        
-              50 |                                         0        
+           value  ------------- Distribution ------------- count
+             < 0 |@@@@@@@@@@                               1
+               0 |                                         0
+              10 |                                         0
+              20 |                                         0
+              30 |                                         0
+              40 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@           3
+              50 |                                         0
 
 EOF
 run "$fake" agg dump id 103
 same "$tmp/dump103" "agg dump of an lquantize keyed by cpu"
 
-cat >"$tmp/dump104" <<'EOF'
+drawing >"$tmp/dump104" <<'EOF'
 
 
-           value  ------------- Distribution ------------- count    
-             < 1 |@@@@@@                                   1        
-               1 |@@@@@@                                   1        
-               2 |                                         0        
-               3 |                                         0        
-               4 |                                         0        
-               5 |                                         0        
-               6 |                                         0        
-               7 |@@@@@@                                   1        
-               8 |                                         0        
-               9 |                                         0        
-              10 |                                         0        
-              20 |                                         0        
-              30 |@@@@@@                                   1        
-              40 |                                         0        
-              50 |                                         0        
-              60 |                                         0        
-              70 |                                         0        
-              80 |                                         0        
-              90 |                                         0        
-             100 |                                         0        
-             200 |                                         0        
-             300 |                                         0        
-             400 |                                         0        
-             500 |@@@@@@                                   1        
-             600 |                                         0        
-             700 |                                         0        
-             800 |                                         0        
-             900 |                                         0        
-            1000 |                                         0        
-            2000 |                                         0        
-            3000 |                                         0        
-            4000 |@@@@@@                                   1        
-            5000 |                                         0        
-            6000 |                                         0        
-            7000 |                                         0        
-            8000 |                                         0        
-            9000 |                                         0        
-        >= 10000 |@@@@@@                                   1        
+           value  ------------- Distribution ------------- count
+             < 1 |@@@@@@                                   1
+               1 |@@@@@@                                   1
+               2 |                                         0
+               3 |                                         0
+               4 |                                         0
+               5 |                                         0
+               6 |                                         0
+               7 |@@@@@@                                   1
+               8 |                                         0
+               9 |                                         0
+              10 |                                         0
+              20 |                                         0
+              30 |@@@@@@                                   1
+              40 |                                         0
+              50 |                                         0
+              60 |                                         0
+              70 |                                         0
+              80 |                                         0
+              90 |                                         0
+             100 |                                         0
+             200 |                                         0
+             300 |                                         0
+             400 |                                         0
+             500 |@@@@@@                                   1
+             600 |                                         0
+             700 |                                         0
+             800 |                                         0
+             900 |                                         0
+            1000 |                                         0
+            2000 |                                         0
+            3000 |                                         0
+            4000 |@@@@@@                                   1
+            5000 |                                         0
+            6000 |                                         0
+            7000 |                                         0
+            8000 |                                         0
+            9000 |                                         0
+        >= 10000 |@@@@@@                                   1
 
 EOF
 run "$fake" agg dump id 104
@@ -404,11 +411,13 @@ expect 1 "no such aggregation: $long (see 'aggmon agg list')" \
 
 expect 2 "'agg run' needs NAME GAUGE FUNC" "agg run NAME GAUGE exits 2" \
 	"$fake" agg run user.x 1
-expect 2 "invalid aggregation name 'User.x': expected dot-separated segments of [a-z0-9_], e.g. user.myapp.latency" \
+msg="invalid aggregation name 'User.x': expected dot-separated segments of [a-z0-9_],"
+expect 2 "$msg e.g. user.myapp.latency" \
 	"agg run with a bad name exits 2" "$fake" agg run User.x 1 count
 expect 2 "aggregation name '$long' is too long: at most 63 bytes" \
 	"agg run with a name too long exits 2" "$fake" agg run "$long" 1 count
-expect 2 "unknown function 'bogus': expected count, sum, min, max, avg, stddev, quantize, lquantize or llquantize" \
+msg="unknown function 'bogus': expected count, sum, min, max, avg, stddev, quantize,"
+expect 2 "$msg lquantize or llquantize" \
 	"agg run with an unknown function exits 2" "$fake" agg run user.x 1 bogus
 expect 2 "lquantize needs LOW HIGH STEP" "agg run lquantize without parameters exits 2" \
 	"$fake" agg run user.x 1 lquantize 0 10
@@ -418,10 +427,13 @@ expect 2 "lquantize needs LOW < HIGH and STEP >= 1, with at most 4094 steps from
 	"agg run lquantize with LOW >= HIGH exits 2" "$fake" agg run user.x 1 lquantize 10 0 1
 expect 2 "lquantize needs LOW < HIGH and STEP >= 1, with at most 4094 steps from LOW to HIGH" \
 	"agg run lquantize with STEP 0 exits 2" "$fake" agg run user.x 1 lquantize 0 10 0
-expect 2 "llquantize needs FACTOR 2 to 65535, 0 <= LOW < HIGH <= 65535, FACTOR^(LOW + 1) < 2^63, and STEPS a multiple of FACTOR that divides a power of FACTOR, at most 65535 (e.g. 10 0 6 20)" \
+msg="llquantize needs FACTOR 2 to 65535, 0 <= LOW < HIGH <= 65535, FACTOR^(LOW + 1) < 2^63,"
+msg+=" and STEPS a multiple of FACTOR that divides a power of FACTOR, at most 65535"
+expect 2 "$msg (e.g. 10 0 6 20)" \
 	"agg run llquantize with STEPS not a multiple of FACTOR exits 2" \
 	"$fake" agg run user.x 1 llquantize 10 0 3 7
-expect 2 "1024 entries of 32048 bytes do not fit the 4 MiB buffer of a CPU: give 'entries N' with N at most 130" \
+msg="1024 entries of 32048 bytes do not fit the 4 MiB buffer of a CPU:"
+expect 2 "$msg give 'entries N' with N at most 130" \
 	"agg run with data sets beyond 4 MiB per CPU exits 2" \
 	"$fake" agg run user.x 1 lquantize 0 4000 1 by comm
 expect 2 "unknown key 'foo': expected gauge, cpu, pid, tgid, uid, comm or cgroup" \
@@ -433,8 +445,10 @@ expect 2 "invalid source 'x': expected delta or level" "agg run source x exits 2
 	"$fake" agg run user.x 1 count source x
 expect 2 "invalid interval '0': expected 1 to 86400000 ms" "agg run interval 0 exits 2" \
 	"$fake" agg run user.x 1 count interval 0
+# FUNC count, then the keyword count.
 expect 2 "invalid count '-1': expected a positive number" "agg run count -1 exits 2" \
-	"$fake" agg run user.x 1 count count -1
+	"$fake" agg run user.x 1 count \
+	count -1
 expect 2 "invalid entries '65537': expected 1 to 65536" "agg run entries 65537 exits 2" \
 	"$fake" agg run user.x 1 count entries 65537
 expect 2 "invalid duration '0': expected 1 to 31622400 s" "agg run duration 0 exits 2" \

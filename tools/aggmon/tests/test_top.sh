@@ -223,7 +223,8 @@ assert all(len(x.rstrip("\n").splitlines()) == 3 for x in t), t'
 
 # The terminal mode, in a pseudo-terminal of script(1).
 if command -v script >/dev/null && command -v timeout >/dev/null; then
-	run timeout 10 script -qec "'$fake' top count 2 interval 10ms filter mm.; stty -a" /dev/null </dev/null
+	run timeout 10 script -qec "'$fake' top count 2 interval 10ms filter mm.; stty -a" \
+		/dev/null </dev/null
 	pycheck "top on a terminal: home and clear, cursor hidden then shown, terminal restored" '
 assert out.startswith(b"\033[?25l\033[H\033[2J\033[H"), out[:40]
 assert out.count(b"\033[H") == 3 and b"\033[J" in out
@@ -285,10 +286,12 @@ bad "wach 5 hwm above 100" "unknown directive 'wach': expected watch"
 bad "watch" "watch needs a GAUGE first"
 bad "watch hwm above 100" "watch needs a GAUGE first"
 bad "watch 5" "watch needs a threshold: above, below, above-cancel or below-cancel"
-bad "watch 5 hwm # no threshold" "watch needs a threshold: above, below, above-cancel or below-cancel"
+bad "watch 5 hwm # no threshold" \
+	"watch needs a threshold: above, below, above-cancel or below-cancel"
 bad "watch 5 hmw above 1" "unknown statistic or threshold kind 'hmw'"
 bad "watch 5 rate above 1" "rate needs period DURATION"
-bad "watch 5 rate period 1x above 1" "invalid period '1x': expected a DURATION such as 10ms, 1s or 500us"
+bad "watch 5 rate period 1x above 1" \
+	"invalid period '1x': expected a DURATION such as 10ms, 1s or 500us"
 bad "watch 5 rate period 10us above 1" "invalid period '10us': expected 1ms to 24h"
 bad "watch 5 rate period 25h above 1" "invalid period '25h': expected 1ms to 24h"
 bad "watch 5 rate period" "period needs a DURATION"
@@ -376,8 +379,9 @@ EOF
 AGGMON_FAKE_SCRIPT=6000,4500,3000,t7000 AGGMON_FAKE_OPEN=1 \
 	run "$fake" monitor -c "$conf" count 3
 cut -d ' ' -f 2- "$tmp/out" >"$tmp/events"
+iso='^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]\{9\}Z '
 if [ "$rc" -eq 0 ] && cmp -s "$tmp/log" "$tmp/events" &&
-   ! grep -qv '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]\{9\}Z ' "$tmp/out"; then
+   ! grep -qv "$iso" "$tmp/out"; then
 	report pass "monitor count 3: three events, one line each, ISO 8601 times"
 else
 	diff -u "$tmp/log" "$tmp/events" | sed 's/^/# /'
@@ -410,13 +414,14 @@ EOF
 AGGMON_FAKE_SCRIPT=0,200,0,300 AGGMON_FAKE_GONE=5 \
 	run "$fake" monitor -c "$conf"
 cut -d ' ' -f 2- "$tmp/out" >"$tmp/events"
+desc="monitor: lost events logged and summed up, gone gauge, exit 1 when all are gone"
 if [ "$rc" -eq 1 ] && cmp -s "$tmp/log" "$tmp/events" &&
    [ "$(cat "$tmp/err")" = "aggmon: every monitored gauge is gone
 aggmon: 2 events were lost: the queues were full (see queue N)" ]; then
-	report pass "monitor: lost events logged and summed up, gone gauge, exit 1 when all are gone"
+	report pass "$desc"
 else
 	diff -u "$tmp/log" "$tmp/events" | sed 's/^/# /'
-	report fail "monitor: lost events logged and summed up, gone gauge, exit 1 when all are gone"
+	report fail "$desc"
 fi
 
 start=$(date +%s%N)

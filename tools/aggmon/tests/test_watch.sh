@@ -142,22 +142,29 @@ exec(sys.argv[2])
 ### Help
 
 expect 0 "" "aggmon stat help exits 0" "$aggmon" stat help
-check "stat help shows the grammar" grep -q 'aggmon stat read GAUGE KIND \[period DURATION\] \[drain N\]' "$tmp/out"
+check "stat help shows the grammar" \
+	grep -q 'aggmon stat read GAUGE KIND \[period DURATION\] \[drain N\]' "$tmp/out"
 expect 0 "" "aggmon stat --help exits 0" "$aggmon" stat --help
 expect 0 "" "aggmon stat read 1 rate -h exits 0" "$aggmon" stat read 1 rate -h
 check "stat read -h prints the stat help" grep -q '^Usage: aggmon \[OPTIONS\] stat' "$tmp/out"
 expect 0 "" "aggmon watch help exits 0" "$aggmon" watch help
-check "watch help shows the grammar" grep -q 'watch WATCH \[-- WATCH\]... \[count N\] \[duration DURATION\]' "$tmp/out"
-check "watch help shows the THRESHOLD syntax" grep -q 'THRESHOLD := { above | below | above-cancel | below-cancel } VALUE' "$tmp/out"
+check "watch help shows the grammar" \
+	grep -q 'watch WATCH \[-- WATCH\]... \[count N\] \[duration DURATION\]' "$tmp/out"
+check "watch help shows the THRESHOLD syntax" \
+	grep -q 'THRESHOLD := { above | below | above-cancel | below-cancel } VALUE' "$tmp/out"
 expect 0 "" "aggmon watch --help exits 0" "$aggmon" watch --help
-expect 0 "" "aggmon watch 1 absolute above 1 --help exits 0 without watching" "$aggmon" watch 1 absolute above 1 --help
+expect 0 "" "aggmon watch 1 absolute above 1 --help exits 0 without watching" \
+	"$aggmon" watch 1 absolute above 1 --help
 check "watch ... --help prints the watch help" grep -q '^Usage: aggmon \[OPTIONS\] watch' "$tmp/out"
 expect 0 "" "aggmon threshold help exits 0" "$aggmon" threshold help
-check "threshold help explains cancel and hysteresis" grep -q '^cancel VALUE  *hysteresis' "$tmp/out"
-check "threshold help says it is an alias of watch" grep -q "is 'aggmon watch GAUGE KIND ...'" "$tmp/out"
+check "threshold help explains cancel and hysteresis" \
+	grep -q '^cancel VALUE  *hysteresis' "$tmp/out"
+check "threshold help says it is an alias of watch" \
+	grep -q "is 'aggmon watch GAUGE KIND ...'" "$tmp/out"
 expect 0 "" "aggmon threshold -h exits 0" "$aggmon" threshold -h
 expect 0 "" "aggmon help exits 0" "$aggmon" help
-check "aggmon help lists stat, watch and threshold" grep -qE 'OBJECT  := \{.*stat \| watch \| threshold' "$tmp/out"
+check "aggmon help lists stat, watch and threshold" \
+	grep -qE 'OBJECT  := \{.*stat \| watch \| threshold' "$tmp/out"
 
 ### Usage errors: exact messages, exit 2, before any system call
 
@@ -198,14 +205,18 @@ usage watch "GAUGE '1' needs a THRESHOLD $thr" watch 1 absolute
 usage watch "GAUGE '1' needs a THRESHOLD $thr" watch 1 absolute count 3
 usage watch "above needs a VALUE" watch 1 absolute above
 usage watch "invalid above VALUE 'x': expected a 64-bit integer" watch 1 absolute above x
-usage watch "invalid below VALUE '9223372036854775808': expected a 64-bit integer" watch 1 absolute below 9223372036854775808
+usage watch "invalid below VALUE '9223372036854775808': expected a 64-bit integer" \
+	watch 1 absolute below 9223372036854775808
 usage watch "unknown keyword 'bogus': expected a THRESHOLD $thr" watch 1 absolute above 1 bogus
 usage watch "'cancel' must follow a THRESHOLD $thr" watch 1 absolute cancel 5 above 6
-usage watch "'queue' must follow a THRESHOLD $thr" watch 1 absolute above 1 -- 5 absolute queue 3 below 1
+usage watch "'queue' must follow a THRESHOLD $thr" \
+	watch 1 absolute above 1 -- 5 absolute queue 3 below 1
 usage watch "cancel 20 of 'above 10' must be at most the VALUE" watch 1 absolute above 10 cancel 20
-usage watch "cancel 5 of 'below-cancel 10' must be at least the VALUE" watch 1 absolute below-cancel 10 cancel 5
+usage watch "cancel 5 of 'below-cancel 10' must be at least the VALUE" \
+	watch 1 absolute below-cancel 10 cancel 5
 usage watch "cancel given twice for 'above 10'" watch 1 absolute above 10 cancel 5 cancel 6
-usage watch "hysteresis of 'above-cancel -5' needs 'cancel VALUE'" watch 1 absolute above-cancel -5 hysteresis
+usage watch "hysteresis of 'above-cancel -5' needs 'cancel VALUE'" \
+	watch 1 absolute above-cancel -5 hysteresis
 usage watch "invalid queue '0': expected 1 to 4096" watch 1 absolute above 1 queue 0
 usage watch "invalid queue '4097': expected 1 to 4096" watch 1 absolute above 1 queue 4097
 usage watch "invalid count '0': expected a positive number" watch 1 absolute above 1 count 0
@@ -214,9 +225,12 @@ usage watch "invalid duration '1x': $dur" watch 1 absolute above 1 duration 1x
 usage watch "duration needs a value" watch 1 absolute above 1 --duration
 usage watch "missing WATCH after '--'" watch 1 absolute above 1 --
 usage watch "missing GAUGE" watch -- 1 absolute above 1
-usage watch "missing KIND after GAUGE '5' (absolute, hwm, lwm, rate or bucket)" watch 1 absolute above 1 -- 5
-usage watch "GAUGE '5' needs a THRESHOLD $thr" watch 1 absolute above 1 -- 5 absolute -- 7 absolute above 1
-usage watch "KIND bucket needs 'period DURATION' (GAUGE '5')" watch 1 absolute above 1 -- 5 bucket drain 1 above 1
+usage watch "missing KIND after GAUGE '5' (absolute, hwm, lwm, rate or bucket)" \
+	watch 1 absolute above 1 -- 5
+usage watch "GAUGE '5' needs a THRESHOLD $thr" \
+	watch 1 absolute above 1 -- 5 absolute -- 7 absolute above 1
+usage watch "KIND bucket needs 'period DURATION' (GAUGE '5')" \
+	watch 1 absolute above 1 -- 5 bucket drain 1 above 1
 usage threshold "missing GAUGE" threshold
 usage watch "GAUGE '1' needs a THRESHOLD $thr" threshold 1 absolute
 
@@ -263,7 +277,8 @@ run "$fake" -p stat read 1 hwm
 pycheck "fake: -p stat read is indented JSON" '
 assert len(docs) == 1 and len(lines) > 5 and docs[0]["value"] == 12345'
 
-expect 1 "no such gauge: 99 (see 'aggmon gauge list')" "fake: stat read of an unknown gauge exits 1" "$fake" stat read 99 absolute
+expect 1 "no such gauge: 99 (see 'aggmon gauge list')" \
+	"fake: stat read of an unknown gauge exits 1" "$fake" stat read 99 absolute
 expect 1 "gauge 1 was removed" "fake: ENODEV says the gauge was removed" \
 	env AGGMON_FAKE_GONE=1 "$fake" stat read 1 absolute
 expect 1 "too many statistics for this user: see kernel.aggmon_max_user_stats (or ulimit -n)" \
@@ -337,7 +352,8 @@ pycheck "fake: -p watch prints indented documents that parse" '
 assert len(docs) == 3 and len(lines) > 20
 assert [d["type"] for d in docs] == ["FIRED", "FIRED", "SUMMARY"]'
 
-AGGMON_FAKE_SCRIPT=1,2,1,2,1,2,1,2 run "$fake" threshold 5 hwm below-cancel 1 -- 1 rate period 1s above 0 count 2
+AGGMON_FAKE_SCRIPT=1,2,1,2,1,2,1,2 \
+	run "$fake" threshold 5 hwm below-cancel 1 -- 1 rate period 1s above 0 count 2
 cat >"$tmp/want" <<'EOF'
 mm.free_pages hwm below-cancel 1 FIRED value=1 seq=1 flags=- lost=0
 mm.free_pages hwm below-cancel 1 CANCELLED value=2 seq=2 flags=- lost=0
@@ -403,8 +419,8 @@ for sig in INT TERM; do
 	kill -"$sig" "$pid"
 	wait "$pid"
 	rc=$?
-	printf '%s\n' "net.e100.tx_packets:eth0 absolute above 12345 FIRED value=12345 seq=1 flags=INITIAL lost=0" \
-		"1 events, 0 lost" >"$tmp/want"
+	fired="net.e100.tx_packets:eth0 absolute above 12345 FIRED value=12345 seq=1"
+	printf '%s\n' "$fired flags=INITIAL lost=0" "1 events, 0 lost" >"$tmp/want"
 	same "$tmp/want" "fake: SIG$sig stops the watch, exit 0, with the summary"
 done
 "$fake" stat read 1 absolute interval 10ms >"$tmp/out" 2>"$tmp/err" &
