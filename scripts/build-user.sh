@@ -12,6 +12,9 @@ cflags=(-static -O2 -Wall -Wextra -Werror -pthread
 for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test aggmon_agg_test; do
 	gcc "${cflags[@]}" -o "$out/$t" "$TOP/selftests/aggmon/$t.c"
 done
+# The user gauge that aggmon_tool_test.sh drives (guest: /bin).
+gcc "${cflags[@]}" -o "$out/aggmon_tool_helper" \
+	"$TOP/selftests/aggmon/aggmon_tool_helper.c"
 gcc "${cflags[@]}" -o "$out/aggmon_wake_bench" \
 	"$TOP/tools/aggmon/bench/aggmon_wake_bench.c"
 gcc "${cflags[@]}" -o "$out/aggmon_agg_bench" \
