@@ -18,9 +18,9 @@ now=$(aggmon gauge read sample.ticks:hrtimer) || exit 1
 say aggmon watch sample.ticks:hrtimer hwm above $((now + 300)) count 1
 aggmon watch sample.ticks:hrtimer hwm above $((now + 300)) count 1 || exit 1
 
-say aggmon agg run demo.ticks_by_cpu sample.ticks:hrtimer count by cpu duration 1
+say aggmon agg run demo.ticks_by_cpu sample.ticks:hrtimer count by cpu duration 1s
 aggmon agg run demo.ticks_by_cpu sample.ticks:hrtimer count by cpu \
-	duration 1 || exit 1
+	duration 1s || exit 1
 
 # aggmon times its own system call with a timing hook: a distribution
 # of durations in ns per command (here, 2 is AGGMON_GAUGE_READ).

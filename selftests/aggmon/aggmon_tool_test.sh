@@ -294,8 +294,8 @@ run gauge read "$GI"
 check 0 "$tmp/exp" "$tmp/out" "gauge read after set 7, add 43 prints 50"
 
 printf '50 50\n50 50\n50 50\n' >"$tmp/exp"
-run gauge read "$GI" "$id" --count 3 --interval 10
-check 0 "$tmp/exp" "$tmp/out" "gauge read GAUGE GAUGE --count 3 --interval 10"
+run gauge read "$GI" "$id" --count 3 --interval 10ms
+check 0 "$tmp/exp" "$tmp/out" "gauge read GAUGE GAUGE --count 3 --interval 10ms"
 
 J="{\"id\":$id,\"name\":\"$G\",\"item\":\"q0\",\"unit\":\"items\",\"kind\":\"user\",\"value\":50}"
 echo "$J" >"$tmp/exp"
@@ -583,8 +583,8 @@ cp "$tmp/lvl.err" "$tmp/err"
 check 0 "$tmp/exp" "$tmp/lvl.out" "agg run max by gauge source level: the highest level, 40"
 
 printf '\n' >"$tmp/exp"
-run agg run user.tooltest.idle "$GI" sum duration 1
-check 0 "$tmp/exp" "$tmp/out" "agg run duration 1 without updates prints an empty report"
+run agg run user.tooltest.idle "$GI" sum duration 1s
+check 0 "$tmp/exp" "$tmp/out" "agg run duration 1s without updates prints an empty report"
 
 ### top
 

@@ -19,13 +19,18 @@
 
 #include "main.h"
 #include "libaggmon.h"
+#include "stat.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define MAX_INTERVAL_MS		(24ULL * 3600 * 1000)
-#define MAX_DURATION_S		(366ULL * 24 * 3600)
 #define LIST_COLS		6
 #define CELL_LEN		96
 #define NSEC_PER_SEC		1000000000L
+#define NSEC_PER_MSEC		1000000ULL
+/* interval: 1ms to 24h; duration: 1ms to 366 days (8784h). */
+#define MIN_INTERVAL_NS		NSEC_PER_MSEC
+#define MAX_INTERVAL_NS		(24ULL * 3600 * NSEC_PER_SEC)
+#define MIN_DURATION_NS		NSEC_PER_MSEC
+#define MAX_DURATION_NS		(366ULL * 24 * 3600 * NSEC_PER_SEC)
 
 static int do_help(int argc, char **argv)
 {
@@ -36,14 +41,17 @@ static int do_help(int argc, char **argv)
 	       "       aggmon agg show AGG\n"
 	       "       aggmon agg dump AGG [clear]\n"
 	       "       aggmon agg run NAME GAUGE FUNC [by KEY[,KEY...]] [source { delta | level }]\n"
-	       "                      [entries N] [interval MS] [clear] [count N] [duration S]\n"
+	       "                      [entries N] [interval DURATION] [clear] [count N]\n"
+	       "                      [duration DURATION]\n"
 	       "       aggmon agg help\n"
 	       "\n"
-	       "       AGG   := { id ID | name NAME }\n"
-	       "       GAUGE := { ID | NAME[:ITEM] }, as 'aggmon gauge' takes it\n"
-	       "       FUNC  := { count | sum | min | max | avg | stddev | quantize |\n"
-	       "                  lquantize LOW HIGH STEP | llquantize FACTOR LOW HIGH STEPS }\n"
-	       "       KEY   := { gauge | cpu | pid | tgid | uid | comm | cgroup }\n"
+	       "       AGG      := { id ID | name NAME }\n"
+	       "       GAUGE    := { ID | NAME[:ITEM] }, as 'aggmon gauge' takes it\n"
+	       "       FUNC     := { count | sum | min | max | avg | stddev | quantize |\n"
+	       "                     lquantize LOW HIGH STEP |\n"
+	       "                     llquantize FACTOR LOW HIGH STEPS }\n"
+	       "       KEY      := { gauge | cpu | pid | tgid | uid | comm | cgroup }\n"
+	       "       DURATION := NUMBER{ns|us|ms|s|min|h}, e.g. 500ms, 2s (a unit is needed)\n"
 	       "\n"
 	       "list  prints one line per aggregation, by id: ID NAME FUNCTION SOURCE KEYS\n"
 	       "      ENTRIES (data sets per CPU); a line of \"-\" is one this user may not\n"
@@ -54,11 +62,12 @@ static int do_help(int argc, char **argv)
 	       "run   creates aggregation NAME of the updates of GAUGE (source delta,\n"
 	       "      the default: by how much it changed; level: its new value), keyed\n"
 	       "      by the KEYs (none: one data set per CPU), and prints it once when\n"
-	       "      it ends, at SIGINT or SIGTERM or after 'duration' S seconds, as\n"
-	       "      dtrace does; with 'interval' MS, every MS milliseconds and at the\n"
-	       "      end, or until 'count' N reports are out ('count' alone: every\n"
-	       "      second); with 'clear', each report holds only the values since\n"
-	       "      the one before.  'entries' N: data sets per CPU (default 1024).\n"
+	       "      it ends, at SIGINT or SIGTERM or after 'duration' (1ms to 8784h),\n"
+	       "      as dtrace does; with 'interval' (1ms to 24h), at every interval\n"
+	       "      and at the end, or until 'count' N reports are out ('count'\n"
+	       "      alone: every second); with 'clear', each report holds only the\n"
+	       "      values since the one before.  'entries' N: data sets per CPU\n"
+	       "      (default 1024).\n"
 	       "      Keys pid, tgid, uid, comm and cgroup need CAP_PERFMON.\n"
 	       "Values dropped because a CPU's buffer was full are reported on stderr.\n"
 	       "With -j, list prints an array of objects as show prints one ({\"id\",\"name\",\n"
@@ -659,7 +668,7 @@ static int do_dump(int argc, char **argv)
 struct run_opts {
 	struct aggmon_agg_create_attr attr;
 	const char *gauge;
-	__u64 interval_ms, count, duration_s;
+	__u64 interval_ns, count, duration_ns;
 	__u32 flags;
 };
 
@@ -822,28 +831,47 @@ static int parse_source(const char *s, struct aggmon_agg_create_attr *a)
 	return 0;
 }
 
-/* A keyword that takes a number: entries, interval, count, duration. */
-static int parse_number_opt(const char *kw, const char *val,
-			    struct run_opts *o)
+/* interval DURATION or duration DURATION, in ns. */
+static int parse_time_opt(const char *kw, const char *val, struct run_opts *o)
+{
+	bool interval = !strcmp(kw, "interval");
+	__u64 ns;
+	int err;
+
+	err = parse_duration(val, &ns);
+	if (err == DURATION_NO_UNIT)
+		return p_usage("agg", DURATION_NO_UNIT_MSG, kw, val);
+	if (interval && (err || ns < MIN_INTERVAL_NS || ns > MAX_INTERVAL_NS))
+		return p_usage("agg",
+			       "invalid interval '%s': expected a DURATION from 1ms to 24h, such as 500ms",
+			       val);
+	if (err || ns < MIN_DURATION_NS || ns > MAX_DURATION_NS)
+		return p_usage("agg",
+			       "invalid duration '%s': expected a DURATION from 1ms to 8784h (366 days), such as 10s",
+			       val);
+	if (interval)
+		o->interval_ns = ns;
+	else
+		o->duration_ns = ns;
+	return 0;
+}
+
+/* A keyword that takes a value: entries, interval, count, duration. */
+static int parse_value_opt(const char *kw, const char *val,
+			   struct run_opts *o)
 {
 	__u64 v;
 
+	if (!strcmp(kw, "interval") || !strcmp(kw, "duration"))
+		return parse_time_opt(kw, val, o);
 	if (!strcmp(kw, "entries")) {
 		if (!parse_unsigned(val, 1, AGGMON_AGG_ENTRIES_MAX, &v))
 			return p_usage("agg", "invalid entries '%s': expected 1 to %d",
 				       val, AGGMON_AGG_ENTRIES_MAX);
 		o->attr.entries = v;
-	} else if (!strcmp(kw, "interval")) {
-		if (!parse_unsigned(val, 1, MAX_INTERVAL_MS, &o->interval_ms))
-			return p_usage("agg", "invalid interval '%s': expected 1 to %llu ms",
-				       val, MAX_INTERVAL_MS);
-	} else if (!strcmp(kw, "count")) {
-		if (!parse_unsigned(val, 1, ~0ULL, &o->count))
-			return p_usage("agg", "invalid count '%s': expected a positive number",
-				       val);
-	} else if (!parse_unsigned(val, 1, MAX_DURATION_S, &o->duration_s)) {
-		return p_usage("agg", "invalid duration '%s': expected 1 to %llu s",
-			       val, MAX_DURATION_S);
+	} else if (!parse_unsigned(val, 1, ~0ULL, &o->count)) {
+		return p_usage("agg", "invalid count '%s': expected a positive number",
+			       val);
 	}
 	return 0;
 }
@@ -882,7 +910,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		else if (!strcmp(argv[i], "source"))
 			err = parse_source(argv[i + 1], &o->attr);
 		else
-			err = parse_number_opt(argv[i], argv[i + 1], o);
+			err = parse_value_opt(argv[i], argv[i + 1], o);
 		if (err)
 			return err;
 		i += 2;
@@ -935,8 +963,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	if (err)
 		return err;
 	/* 'count' alone reports every second, as 'gauge read' reads. */
-	if (o->count && !o->interval_ms)
-		o->interval_ms = 1000;
+	if (o->count && !o->interval_ns)
+		o->interval_ns = NSEC_PER_SEC;
 	return 0;
 }
 
@@ -948,10 +976,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
  * that one that comes between two reports is not missed.
  */
 
-static void ts_add_ms(struct timespec *ts, __u64 ms)
+static void ts_add_ns(struct timespec *ts, __u64 ns)
 {
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
+	ts->tv_sec += ns / NSEC_PER_SEC;
+	ts->tv_nsec += ns % NSEC_PER_SEC;
 	if (ts->tv_nsec >= NSEC_PER_SEC) {
 		ts->tv_sec++;
 		ts->tv_nsec -= NSEC_PER_SEC;
@@ -990,7 +1018,7 @@ static bool wait_until(const sigset_t *sigs, const struct timespec *when)
 
 struct schedule {
 	struct timespec next, deadline;
-	__u64 interval_ms;
+	__u64 interval_ns;
 	bool has_deadline;
 };
 
@@ -999,12 +1027,12 @@ static void schedule_init(struct schedule *s, const struct run_opts *o)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	s->interval_ms = o->interval_ms;
+	s->interval_ns = o->interval_ns;
 	s->next = now;
-	ts_add_ms(&s->next, o->interval_ms);
+	ts_add_ns(&s->next, o->interval_ns);
 	s->deadline = now;
-	ts_add_ms(&s->deadline, o->duration_s * 1000);
-	s->has_deadline = o->duration_s;
+	ts_add_ns(&s->deadline, o->duration_ns);
+	s->has_deadline = o->duration_ns;
 }
 
 /* Wait for the next report; true if it is the last one. */
@@ -1013,7 +1041,7 @@ static bool schedule_wait(struct schedule *s, const sigset_t *sigs)
 	const struct timespec *when = NULL;
 	struct timespec now;
 
-	if (s->interval_ms)
+	if (s->interval_ns)
 		when = &s->next;
 	if (s->has_deadline && (!when || ts_before(&s->deadline, when)))
 		when = &s->deadline;
@@ -1023,10 +1051,10 @@ static bool schedule_wait(struct schedule *s, const sigset_t *sigs)
 	if (s->has_deadline && !ts_before(&now, &s->deadline))
 		return true;
 	/* Late (a slow terminal, a stopped process): catch up. */
-	ts_add_ms(&s->next, s->interval_ms);
+	ts_add_ns(&s->next, s->interval_ns);
 	if (ts_before(&s->next, &now)) {
 		s->next = now;
-		ts_add_ms(&s->next, s->interval_ms);
+		ts_add_ns(&s->next, s->interval_ns);
 	}
 	return false;
 }

@@ -10,7 +10,10 @@
 
 #include "main.h"
 #include "libaggmon.h"
+#include "stat.h"
 
+#define NSEC_PER_SEC	1000000000ULL
+#define NSEC_PER_MSEC	1000000ULL
 #define MAX_INTERVAL_MS	(24ULL * 3600 * 1000)
 #define MAX_HINTS	8
 
@@ -21,7 +24,7 @@ static int do_help(int argc, char **argv)
 	printf("Usage: aggmon [OPTIONS] gauge { list | show | read | help }\n"
 	       "       aggmon gauge list\n"
 	       "       aggmon gauge show GAUGE\n"
-	       "       aggmon gauge read GAUGE... [--interval MS] [--count N]\n"
+	       "       aggmon gauge read GAUGE... [--interval { MS | DURATION }] [--count N]\n"
 	       "       aggmon gauge help\n"
 	       "\n"
 	       "       GAUGE := { ID | NAME[:ITEM] }, e.g. 7, net.e100.tx_packets:eth0\n"
@@ -30,8 +33,10 @@ static int do_help(int argc, char **argv)
 	       "      \"-\" for an empty item or unit.  'aggmon gauge' alone lists too.\n"
 	       "show  prints all the fields of one gauge.\n"
 	       "read  prints the values of the gauges on one line, in the order given.\n"
-	       "      --interval MS reads again every MS milliseconds, until interrupted\n"
-	       "      or --count N lines are out; --count alone reads every second.\n"
+	       "      --interval reads again every interval (1ms to 24h), until\n"
+	       "      interrupted or --count N lines are out; --count alone reads every\n"
+	       "      second.  The interval is a DURATION, e.g. 500ms, 2s (ns, us, ms, s,\n"
+	       "      min, h), or, for compatibility, a plain number of milliseconds.\n"
 	       "A GAUGE of digits only is an id; write NAME: for a name of digits only.\n"
 	       "With -j, list prints an array of {\"id\",\"name\",\"item\",\"unit\",\"kind\",\"value\"},\n"
 	       "show one such object, and read one array of {\"id\",\"value\"} per sample,\n"
@@ -300,8 +305,31 @@ static void print_sample(const __u64 *ids, const __s64 *values, __u32 n)
 	fflush(stdout);
 }
 
-/* Wait until @next, then make it @ms later; catch up if late. */
-static void wait_next(struct timespec *next, unsigned long long ms)
+/*
+ * --interval: a DURATION, or a plain number of milliseconds, as it always
+ * was here, 1ms to 24h.  0 or -1.
+ */
+static int parse_interval(const char *s, unsigned long long *ns)
+{
+	unsigned long long ms;
+	__u64 val;
+	int err;
+
+	err = parse_duration(s, &val);
+	if (err == DURATION_NO_UNIT) {
+		if (parse_number(s, MAX_INTERVAL_MS, &ms) != 1)
+			return -1;
+		val = ms * NSEC_PER_MSEC;
+	} else if (err || val < NSEC_PER_MSEC ||
+		   val > MAX_INTERVAL_MS * NSEC_PER_MSEC) {
+		return -1;
+	}
+	*ns = val;
+	return 0;
+}
+
+/* Wait until @next, then make it @ns later; catch up if late. */
+static void wait_next(struct timespec *next, unsigned long long ns)
 {
 	struct timespec now;
 
@@ -313,11 +341,11 @@ static void wait_next(struct timespec *next, unsigned long long ms)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
 				       NULL) == EINTR)
 			;
-	next->tv_sec += ms / 1000;
-	next->tv_nsec += (ms % 1000) * 1000000;
-	if (next->tv_nsec >= 1000000000) {
+	next->tv_sec += ns / NSEC_PER_SEC;
+	next->tv_nsec += ns % NSEC_PER_SEC;
+	if (next->tv_nsec >= (long)NSEC_PER_SEC) {
 		next->tv_sec++;
-		next->tv_nsec -= 1000000000;
+		next->tv_nsec -= NSEC_PER_SEC;
 	}
 }
 
@@ -345,10 +373,10 @@ static int do_read(int argc, char **argv)
 			return p_usage("gauge", "unknown option '%s'", argv[i]);
 		if (i + 1 == argc)
 			return p_usage("gauge", "%s needs a value", argv[i]);
-		if (opt == &interval &&
-		    parse_number(argv[i + 1], MAX_INTERVAL_MS, opt) != 1)
-			return p_usage("gauge", "invalid --interval '%s': expected 1 to %llu ms",
-				       argv[i + 1], MAX_INTERVAL_MS);
+		if (opt == &interval && parse_interval(argv[i + 1], opt))
+			return p_usage("gauge",
+				       "invalid --interval '%s': expected milliseconds (1 to 86400000) or a DURATION from 1ms to 24h, such as 500ms",
+				       argv[i + 1]);
 		if (opt == &count && parse_number(argv[i + 1], ~0ULL, opt) != 1)
 			return p_usage("gauge", "invalid --count '%s': expected a positive number",
 				       argv[i + 1]);
@@ -359,7 +387,7 @@ static int do_read(int argc, char **argv)
 	if (!count && !interval)
 		count = 1;
 	if (!interval)
-		interval = 1000;
+		interval = NSEC_PER_SEC;
 
 	ids = calloc(n, sizeof(*ids));
 	values = calloc(n, sizeof(*values));

@@ -49,7 +49,7 @@ static int do_help(int argc, char **argv)
 	       "                      bucket period DURATION drain N }\n"
 	       "       THRESHOLD := { above | below | above-cancel | below-cancel } VALUE\n"
 	       "                    [cancel VALUE] [hysteresis] [queue N]\n"
-	       "       DURATION  := NUMBER{ns|us|ms|s|min|h}, e.g. 500ms (ns without unit)\n"
+	       "       DURATION  := NUMBER{ns|us|ms|s|min|h}, e.g. 500ms, 2s (a unit is needed)\n"
 	       "\n"
 	       "e.g.   watch net.e100.tx_packets:eth0 rate period 1s above-cancel 1000 cancel 500\n"
 	       "       watch user.demo.queue hwm above 100\n"
@@ -256,13 +256,17 @@ static int take_count(struct words *ws, const char *key,
 static int take_period(struct words *ws, struct mon_stat *st)
 {
 	const char *arg;
+	int err;
 
 	if (st->period_ns)
 		return parse_err(ws, "period given twice");
 	arg = take_arg(ws, "period", "a DURATION");
 	if (!arg)
 		return EXIT_USAGE;
-	if (parse_duration(arg, &st->period_ns))
+	err = parse_duration(arg, &st->period_ns);
+	if (err == DURATION_NO_UNIT)
+		return parse_err(ws, DURATION_NO_UNIT_MSG, "period", arg);
+	if (err)
 		return parse_err(ws,
 				 "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
 				 arg);
@@ -997,13 +1001,17 @@ struct run_opts {
 static int take_duration(struct words *ws, __u64 *ns)
 {
 	const char *arg;
+	int err;
 
 	if (*ns)
 		return parse_err(ws, "duration given twice");
 	arg = take_arg(ws, "duration", "a DURATION");
 	if (!arg)
 		return EXIT_USAGE;
-	if (parse_duration(arg, ns) || !*ns)
+	err = parse_duration(arg, ns);
+	if (err == DURATION_NO_UNIT)
+		return parse_err(ws, DURATION_NO_UNIT_MSG, "duration", arg);
+	if (err || !*ns)
 		return parse_err(ws,
 				 "invalid duration '%s': expected a DURATION such as 30s or 10min",
 				 arg);

@@ -40,7 +40,6 @@ static const struct {
 	const char *unit;
 	__u64 ns;
 } units[] = {
-	{ "",		1 },
 	{ "ns",		1 },
 	{ "us",		1000 },
 	{ "ms",		1000000 },
@@ -64,6 +63,8 @@ int parse_duration(const char *s, __u64 *ns)
 	val = strtoull(s, NULL, 10);
 	if (errno)
 		return -1;
+	if (!s[digits])
+		return DURATION_NO_UNIT;
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(s + digits, units[i].unit))
 			continue;
@@ -155,8 +156,11 @@ static int parse_period(struct stat_spec *s, const char *arg,
 			const char *object)
 {
 	__u64 ns;
+	int err = parse_duration(arg, &ns);
 
-	if (parse_duration(arg, &ns))
+	if (err == DURATION_NO_UNIT)
+		return p_usage(object, DURATION_NO_UNIT_MSG, "period", arg);
+	if (err)
 		return p_usage(object,
 			       "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
 			       arg);
@@ -309,8 +313,8 @@ static int do_help(int argc, char **argv)
 	       "\n"
 	       "       GAUGE    := { ID | NAME[:ITEM] }, as 'aggmon gauge' takes it\n"
 	       "       KIND     := { absolute | hwm | lwm | rate | bucket }\n"
-	       "       DURATION := NUMBER[ns|us|ms|s|min|h], e.g. 500us, 10ms, 1s;\n"
-	       "                   a plain NUMBER is in nanoseconds\n"
+	       "       DURATION := NUMBER{ns|us|ms|s|min|h}, e.g. 500us, 10ms, 1s;\n"
+	       "                   the unit is needed: a plain NUMBER is an error\n"
 	       "\n"
 	       "read  attaches a statistic of KIND to GAUGE, prints its value and the\n"
 	       "      gauge's level as the statistic saw it, and removes it on exit:\n"
@@ -350,7 +354,10 @@ static int read_option(struct stat_read *r, int argc, char **argv, int *i)
 				       argv[*i]);
 		return 0;
 	}
-	if (parse_duration(argv[*i], &r->interval_ns) || !r->interval_ns)
+	ret = parse_duration(argv[*i], &r->interval_ns);
+	if (ret == DURATION_NO_UNIT)
+		return p_usage("stat", DURATION_NO_UNIT_MSG, kw, argv[*i]);
+	if (ret || !r->interval_ns)
 		return p_usage("stat",
 			       "invalid interval '%s': expected a DURATION such as 10ms, 1s or 500us",
 			       argv[*i]);

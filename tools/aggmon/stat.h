@@ -30,10 +30,17 @@ struct stat_spec {
 };
 
 /*
- * Parse a DURATION: digits and a unit, ns (or none), us, ms, s, min or h.
- * Returns 0, or -1 if @s is not one or overflows 64 bits of ns.
+ * Parse a DURATION: digits and a unit, ns, us, ms, s, min or h.  Returns
+ * 0; DURATION_NO_UNIT if @s is a number without a unit, which is refused
+ * everywhere (report it with DURATION_NO_UNIT_MSG); or -1 if @s is not a
+ * duration or overflows 64 bits of ns.
  */
 int parse_duration(const char *s, __u64 *ns);
+
+#define DURATION_NO_UNIT	(-2)
+/* The usage error of a DURATION without a unit: the keyword and the value. */
+#define DURATION_NO_UNIT_MSG \
+	"invalid %s '%s': give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)"
 
 /* Parse a decimal __s64 (a leading '-' or '+' allowed): 0 or -1. */
 int parse_s64(const char *s, __s64 *val);

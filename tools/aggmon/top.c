@@ -40,7 +40,7 @@ static int do_help(int argc, char **argv)
 	       "                           [filter PREFIX]... [count N] [batch]\n"
 	       "       aggmon top help\n"
 	       "\n"
-	       "       DURATION := NUMBER{ns|us|ms|s|min|h}, e.g. 500ms (ns without unit)\n"
+	       "       DURATION := NUMBER{ns|us|ms|s|min|h}, e.g. 500ms, 2s (a unit is needed)\n"
 	       "\n"
 	       "Shows the gauges every DURATION (default 1s, 1ms to 24h): ID NAME ITEM\n"
 	       "VALUE RATE/s UNIT, where RATE/s is the change per second since the\n"
@@ -104,11 +104,16 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free");
 
 static int take_interval(struct top_opts *o, const char *arg)
 {
+	int err;
+
 	if (o->has_interval)
 		return p_usage("top", "interval given twice");
 	o->has_interval = true;
-	if (parse_duration(arg, &o->interval_ns) ||
-	    o->interval_ns < MIN_INTERVAL_NS || o->interval_ns > MAX_INTERVAL_NS)
+	err = parse_duration(arg, &o->interval_ns);
+	if (err == DURATION_NO_UNIT)
+		return p_usage("top", DURATION_NO_UNIT_MSG, "interval", arg);
+	if (err || o->interval_ns < MIN_INTERVAL_NS ||
+	    o->interval_ns > MAX_INTERVAL_NS)
 		return p_usage("top",
 			       "invalid interval '%s': expected a DURATION from 1ms to 24h, such as 500ms",
 			       arg);

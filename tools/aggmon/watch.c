@@ -121,7 +121,7 @@ static int do_watch_help(int argc, char **argv)
 	printf("       GAUGE     := { ID | NAME[:ITEM] }, as 'aggmon gauge' takes it\n"
 	       "       KIND      := { absolute | hwm | lwm | rate | bucket }, as in\n"
 	       "                    'aggmon stat help'\n"
-	       "       DURATION  := NUMBER[ns|us|ms|s|min|h]; a plain NUMBER is in ns\n"
+	       "       DURATION  := NUMBER{ns|us|ms|s|min|h}, e.g. 500ms, 2s (a unit is needed)\n"
 	       "\n"
 	       "Attaches a statistic of KIND to each GAUGE and the thresholds to it, then\n"
 	       "prints their events as they come, until SIGINT or SIGTERM, count events,\n"
@@ -259,17 +259,23 @@ static int parse_limit(struct watch *wt, int argc, char **argv, int *i)
 {
 	const char *kw = keyword(argv[*i]);
 	bool count = !strcmp(kw, "count");
+	int err;
 
 	if (*i + 1 >= argc)
 		return p_usage("watch", "%s needs a value", kw);
 	if ((count && wt->count) || (!count && wt->duration_ns))
 		return p_usage("watch", "%s given twice", kw);
 	(*i)++;
-	if (count && parse_count(argv[*i], UINT64_MAX, &wt->count))
-		return p_usage("watch", "invalid count '%s': expected a positive number",
-			       argv[*i]);
-	if (!count && (parse_duration(argv[*i], &wt->duration_ns) ||
-		       !wt->duration_ns))
+	if (count) {
+		if (parse_count(argv[*i], UINT64_MAX, &wt->count))
+			return p_usage("watch", "invalid count '%s': expected a positive number",
+				       argv[*i]);
+		return 0;
+	}
+	err = parse_duration(argv[*i], &wt->duration_ns);
+	if (err == DURATION_NO_UNIT)
+		return p_usage("watch", DURATION_NO_UNIT_MSG, kw, argv[*i]);
+	if (err || !wt->duration_ns)
 		return p_usage("watch",
 			       "invalid duration '%s': expected a DURATION such as 10ms, 1s or 500us",
 			       argv[*i]);

@@ -364,17 +364,26 @@ fi
 ### run: user aggregations over the fake's gauges (ids from 208 on)
 
 printf '\n' >"$tmp/empty"
-run "$fake" agg run user.test.lat net.e100.tx_packets:eth0 quantize by cpu duration 1
-same "$tmp/empty" "agg run ... duration 1 prints the (empty) table once at the end"
+run "$fake" agg run user.test.lat net.e100.tx_packets:eth0 quantize by cpu duration 1s
+same "$tmp/empty" "agg run ... duration 1s prints the (empty) table once at the end"
 run "$fake" -j agg run user.test.lat 5 lquantize 0 100 10 by cpu,comm source level \
-	entries 64 interval 10 count 3 clear
+	entries 64 interval 10ms count 3 clear
 json_lines 3 'd == {"id": 208, "name": "user.test.lat", "func": "lquantize",
 	"source": "gauge_level", "low": 0, "high": 100, "step": 10,
 	"gauge_id": 5, "keys": ["cpu", "comm"], "gone": False, "entries": []}' \
-	"agg run -j ... interval 10 count 3 prints 3 reports, one a line"
-run "$fake" -j agg run user.t mm.free_pages llquantize 10 0 6 20 interval 2000 duration 1
+	"agg run -j ... interval 10ms count 3 prints 3 reports, one a line"
+run "$fake" -j agg run user.t mm.free_pages llquantize 10 0 6 20 interval 2s duration 1s
 json_lines 1 'd["func"] == "llquantize" and d["source"] == "gauge_delta"' \
 	"agg run with a duration shorter than the interval reports once"
+t0=$(date +%s%N)
+run "$fake" agg run user.t 1 count interval 100ms duration 350ms
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$rc" -eq 0 ] && [ "$ms" -ge 350 ] && [ "$ms" -lt 5000 ] &&
+   [ "$(grep -c '^$' "$tmp/out")" -eq 4 ]; then
+	report pass "agg run interval 100ms duration 350ms: 4 reports in 350 ms ($ms ms)"
+else
+	report fail "agg run interval 100ms duration 350ms: 4 reports in 350 ms ($ms ms, status $rc)"
+fi
 
 for sig in INT TERM; do
 	"$fake" -j agg run user.sig 1 count >"$tmp/out" 2>"$tmp/err" &
@@ -443,22 +452,36 @@ expect 2 "key 'cpu' comes twice" "agg run by cpu,cpu exits 2" \
 expect 2 "'by' needs KEY[,KEY...]" "agg run by , exits 2" "$fake" agg run user.x 1 count by ,
 expect 2 "invalid source 'x': expected delta or level" "agg run source x exits 2" \
 	"$fake" agg run user.x 1 count source x
-expect 2 "invalid interval '0': expected 1 to 86400000 ms" "agg run interval 0 exits 2" \
+# Durations need a unit: a plain number is refused, whatever it is.
+nounit="give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)"
+expect 2 "invalid interval '1000': $nounit" "agg run interval 1000 (no unit) exits 2" \
+	"$fake" agg run user.x 1 count interval 1000
+expect 2 "invalid interval '0': $nounit" "agg run interval 0 (no unit) exits 2" \
 	"$fake" agg run user.x 1 count interval 0
+interval="expected a DURATION from 1ms to 24h, such as 500ms"
+for bad in 0ms 999us 25h 10x 1.5s ""; do
+	expect 2 "invalid interval '$bad': $interval" "agg run interval '$bad' exits 2" \
+		"$fake" agg run user.x 1 count interval "$bad"
+done
 # FUNC count, then the keyword count.
 expect 2 "invalid count '-1': expected a positive number" "agg run count -1 exits 2" \
 	"$fake" agg run user.x 1 count \
 	count -1
 expect 2 "invalid entries '65537': expected 1 to 65536" "agg run entries 65537 exits 2" \
 	"$fake" agg run user.x 1 count entries 65537
-expect 2 "invalid duration '0': expected 1 to 31622400 s" "agg run duration 0 exits 2" \
-	"$fake" agg run user.x 1 count duration 0
+expect 2 "invalid duration '1': $nounit" "agg run duration 1 (no unit) exits 2" \
+	"$fake" agg run user.x 1 count duration 1
+duration="expected a DURATION from 1ms to 8784h (366 days), such as 10s"
+for bad in 0s 999999ns 8785h 1d soon; do
+	expect 2 "invalid duration '$bad': $duration" "agg run duration '$bad' exits 2" \
+		"$fake" agg run user.x 1 count duration "$bad"
+done
 expect 2 "'duration' needs a value" "agg run ... duration exits 2" \
 	"$fake" agg run user.x 1 count duration
 expect 2 "unknown 'agg run' argument 'zzz'" "agg run with an unknown word exits 2" \
 	"$fake" agg run user.x 1 count zzz
 expect 1 "no such gauge: 99 (see 'aggmon gauge list')" "agg run on an unknown gauge exits 1" \
-	"$fake" agg run user.x 99 count duration 1
+	"$fake" agg run user.x 99 count duration 1s
 expect 1 "no such gauge: net.nope:eth0 (see 'aggmon gauge list')" \
 	"agg run on an unknown gauge name exits 1" "$fake" agg run user.x net.nope:eth0 count
 

@@ -205,8 +205,11 @@ expect 2 "takes no arguments" "aggmon gauge list x exits 2" "$aggmon" gauge list
 expect 2 "invalid gauge id '0'" "aggmon gauge show 0 exits 2" "$aggmon" gauge show 0
 expect 2 "invalid --count '0'" "aggmon gauge read --count 0 exits 2" \
 	"$aggmon" gauge read 1 --count 0
-expect 2 "invalid --interval 'x'" "aggmon gauge read --interval x exits 2" \
-	"$aggmon" gauge read --interval x 1
+ival="expected milliseconds (1 to 86400000) or a DURATION from 1ms to 24h, such as 500ms"
+for bad in x 0 0ms 999us 86400001 25h 1.5s; do
+	expect 2 "invalid --interval '$bad': $ival" "aggmon gauge read --interval $bad exits 2" \
+		"$aggmon" gauge read --interval "$bad" 1
+done
 expect 2 "--interval needs a value" "aggmon gauge read 1 --interval exits 2" \
 	"$aggmon" gauge read 1 --interval
 
@@ -294,6 +297,17 @@ run "$fake" gauge read 1000 --count 3 --interval 1
 same "$tmp/read3" "fake: gauge read --count 3 --interval 1"
 run "$fake" -j gauge read --interval 1 1 --count 2 5
 json_lines 2 "fake: -j gauge read --count 2 prints one array per line"
+# --interval takes a DURATION too; a plain number stays milliseconds.
+run "$fake" gauge read 1000 --count 3 --interval 2ms
+same "$tmp/read3" "fake: gauge read --count 3 --interval 2ms"
+t0=$(date +%s%N)
+run "$fake" gauge read 1000 --count 3 --interval 100
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$rc" -eq 0 ] && [ "$ms" -ge 200 ]; then
+	report pass "fake: gauge read --interval 100 waits 100 ms between reads ($ms ms)"
+else
+	report fail "fake: gauge read --interval 100 waits 100 ms between reads ($ms ms, status $rc)"
+fi
 expect 1 "no such gauge: 42" "fake: gauge read of an unknown gauge exits 1" "$fake" gauge read 1 42
 
 desc="fake: gauge list of 3005 gauges (3 batches), sorted"

@@ -93,8 +93,13 @@ expect 0 "" "top -h batch exits 0 with the help" "$fake" top batch -h
 expect 2 "unknown argument 'bogus'" "top bogus exits 2" "$fake" top bogus
 expect 2 "interval needs a DURATION" "top interval without value exits 2" \
 	"$fake" top interval
-expect 2 "invalid interval '0': expected a DURATION from 1ms to 24h, such as 500ms" \
-	"top interval 0 exits 2" "$fake" top interval 0
+nounit="give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)"
+expect 2 "invalid interval '0': $nounit" "top interval 0 (no unit) exits 2" \
+	"$fake" top interval 0
+expect 2 "invalid interval '1000': $nounit" "top interval 1000 (no unit) exits 2" \
+	"$fake" top interval 1000
+expect 2 "invalid interval '0ms': expected a DURATION from 1ms to 24h, such as 500ms" \
+	"top interval 0ms exits 2" "$fake" top interval 0ms
 expect 2 "invalid interval '10x': expected a DURATION from 1ms to 24h, such as 500ms" \
 	"top interval 10x exits 2" "$fake" top interval 10x
 expect 2 "invalid interval '25h': expected a DURATION from 1ms to 24h, such as 500ms" \
@@ -266,6 +271,8 @@ expect 2 "invalid count '0': expected a positive number" \
 	"monitor count 0 exits 2" "$fake" monitor -c "$conf" count 0
 expect 2 "invalid duration 'soon': expected a DURATION such as 30s or 10min" \
 	"monitor duration soon exits 2" "$fake" monitor -c "$conf" duration soon
+expect 2 "invalid duration '30': $nounit" \
+	"monitor duration 30 (no unit) exits 2" "$fake" monitor -c "$conf" duration 30
 expect 2 "duration given twice" "monitor duration twice exits 2" \
 	"$fake" monitor -c "$conf" duration 1s duration 2s
 expect 1 "cannot open $tmp/none.conf: No such file or directory" \
@@ -293,6 +300,7 @@ bad "watch 5 rate above 1" "rate needs period DURATION"
 bad "watch 5 rate period 1x above 1" \
 	"invalid period '1x': expected a DURATION such as 10ms, 1s or 500us"
 bad "watch 5 rate period 10us above 1" "invalid period '10us': expected 1ms to 24h"
+bad "watch 5 rate period 1000 above 1" "invalid period '1000': $nounit"
 bad "watch 5 rate period 25h above 1" "invalid period '25h': expected 1ms to 24h"
 bad "watch 5 rate period" "period needs a DURATION"
 bad "watch 5 rate period 1s period 2s above 1" "period given twice"

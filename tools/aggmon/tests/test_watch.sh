@@ -171,6 +171,7 @@ check "aggmon help lists stat, watch and threshold" \
 kinds="expected absolute, hwm, lwm, rate or bucket"
 thr="(above, below, above-cancel or below-cancel VALUE)"
 dur="expected a DURATION such as 10ms, 1s or 500us"
+nounit="give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)"
 usage stat "missing GAUGE" stat read
 usage stat "missing GAUGE" stat
 usage stat "missing KIND after GAUGE '1' (absolute, hwm, lwm, rate or bucket)" stat read 1
@@ -185,15 +186,20 @@ usage stat "invalid drain '-3': expected a positive number" stat read 1 bucket p
 usage stat "period given twice for GAUGE '1'" stat read 1 rate period 1s period 2s
 usage stat "period needs a value" stat read 1 rate period
 usage stat "invalid count '0': expected a positive number" stat read 1 absolute count 0
-usage stat "invalid interval '0': $dur" stat read 1 absolute interval 0
+usage stat "invalid interval '0s': $dur" stat read 1 absolute interval 0s
+usage stat "invalid interval '0': $nounit" stat read 1 absolute interval 0
+usage stat "invalid interval '1000': $nounit" stat read 1 absolute --interval 1000
 usage stat "interval needs a value" stat read 1 absolute --interval
 usage stat "unknown keyword 'bogus' in 'stat read'" stat read 1 absolute bogus
 
-# Durations: units, plain ns, bounds, garbage.
+# Durations: units, bounds, garbage; a plain number has no unit: refused.
 usage stat "invalid period '500us': expected 1ms to 24h" stat read 1 rate period 500us
-usage stat "invalid period '999999': expected 1ms to 24h" stat read 1 rate period 999999
+usage stat "invalid period '999999ns': expected 1ms to 24h" stat read 1 rate period 999999ns
 usage stat "invalid period '25h': expected 1ms to 24h" stat read 1 rate period 25h
-usage stat "invalid period '0': expected 1ms to 24h" stat read 1 rate period 0
+usage stat "invalid period '0ms': expected 1ms to 24h" stat read 1 rate period 0ms
+for bad in 0 1 1000 1000000 86400000000000; do
+	usage stat "invalid period '$bad': $nounit" stat read 1 rate period "$bad"
+done
 for bad in 10xs 1.5s ms -1s "" 10m 99999999999999999999 18446744073709551615s; do
 	usage stat "invalid period '$bad': $dur" stat read 1 rate period "$bad"
 done
@@ -222,6 +228,9 @@ usage watch "invalid queue '4097': expected 1 to 4096" watch 1 absolute above 1 
 usage watch "invalid count '0': expected a positive number" watch 1 absolute above 1 count 0
 usage watch "count given twice" watch 1 absolute above 1 count 1 -- 5 absolute below 1 --count 2
 usage watch "invalid duration '1x': $dur" watch 1 absolute above 1 duration 1x
+usage watch "invalid duration '0s': $dur" watch 1 absolute above 1 duration 0s
+usage watch "invalid duration '1': $nounit" watch 1 absolute above 1 duration 1
+usage watch "invalid duration '5': $nounit" watch 1 absolute above 1 --duration 5
 usage watch "duration needs a value" watch 1 absolute above 1 --duration
 usage watch "missing WATCH after '--'" watch 1 absolute above 1 --
 usage watch "missing GAUGE" watch -- 1 absolute above 1
@@ -293,7 +302,7 @@ expect 1 "cannot create a statistic for gauge 1: Invalid argument" \
 
 ### Durations, as the statistic's period_ns
 
-for pair in 1000000:1000000 1000000ns:1000000 1500us:1500000 10ms:10000000 \
+for pair in 1000000ns:1000000 1500us:1500000 10ms:10000000 \
 	    2s:2000000000 1min:60000000000 24h:86400000000000; do
 	run "$fake" -j watch 5 rate period "${pair%%:*}" above -1
 	pycheck "fake: period ${pair%%:*} is ${pair#*:} ns" "
