@@ -304,9 +304,9 @@ t0=$(date +%s%N)
 run "$fake" gauge read 1000 --count 3 --interval 100
 ms=$((($(date +%s%N) - t0) / 1000000))
 if [ "$rc" -eq 0 ] && [ "$ms" -ge 200 ]; then
-	report pass "fake: gauge read --interval 100 waits 100 ms between reads ($ms ms)"
+	report pass "fake: gauge read --interval 100 waits 100 ms a read ($ms ms)"
 else
-	report fail "fake: gauge read --interval 100 waits 100 ms between reads ($ms ms, status $rc)"
+	report fail "fake: gauge read --interval 100 waits 100 ms a read ($ms ms, $rc)"
 fi
 expect 1 "no such gauge: 42" "fake: gauge read of an unknown gauge exits 1" "$fake" gauge read 1 42
 
