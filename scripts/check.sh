@@ -2,7 +2,8 @@
 # make check: every test and static check, counted.
 #   KUnit under UML; the tool's host tests; the kselftests in QEMU (TCG,
 #   4 CPUs, lockdep/KASAN/UBSAN kernel) with the kernel log checked for
-#   splats; the exported series; the static checks.
+#   splats; e100.o with CONFIG_AGGMON=n against the unpatched one; the
+#   exported series; the static checks.
 # Full logs in build/logs.  The last line is "N passed, N failed".
 # Usage: scripts/check.sh
 set -uo pipefail
@@ -111,6 +112,15 @@ else
 	tail -30 "$logs/kernel-test.log" >&2
 	kernel_ok=0
 fi
+run_e100_size() {
+	local counts
+	"$TOP/scripts/e100-size.sh" >"$logs/e100-size.tap" 2>"$logs/e100-size.log"
+	counts=$(tap_counts "$logs/e100-size.tap")
+	grep '^not ok' -A12 "$logs/e100-size.tap" >&2
+	record "e100.o with CONFIG_AGGMON=n unchanged" $counts
+}
+
+run_e100_size
 if "$TOP/scripts/series.sh" >"$logs/series.log" 2>&1; then
 	record "series export" 1 0
 	[ $kernel_ok = 1 ] && run_static

@@ -272,8 +272,18 @@ static inline u64 aggmon_time_stamp(void)
  * Context: as aggmon_aggregate(); on the CPU of the start for an exact
  * duration (local_clock() of two CPUs may differ slightly).
  */
+#ifdef CONFIG_AGGMON
 #define AGGMON_TIME_END(_agg, _stamp, _args)				\
 	aggmon_aggregate(_agg, aggmon_time_stamp() - (_stamp), _args)
+#else
+/*
+ * @_agg and @_args are not evaluated, only checked (sizeof): even a dead
+ * load of @_agg changes how the compiler lays out the caller's code, and
+ * a driver must compile to what it was without aggmon.
+ */
+#define AGGMON_TIME_END(_agg, _stamp, _args)				\
+	((void)(_stamp), (void)sizeof(_agg), (void)sizeof(_args))
+#endif
 
 /**
  * aggmon_gauge_inc() - add one to a gauge
