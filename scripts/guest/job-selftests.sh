@@ -6,9 +6,11 @@ for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test aggmon_agg_test; do
 	./$t || rc=1
 	echo "AGGMON-TEST-END $t"
 done
-# The aggmon tool against this kernel: busybox sh, TAP too.
-t=aggmon_tool_test.sh
-echo "AGGMON-TEST-BEGIN $t"
-sh ./$t || rc=1
-echo "AGGMON-TEST-END $t"
+# The aggmon tool against this kernel, then the e100 driver end to end
+# (last: it unbinds and rebinds a NIC): busybox sh, TAP too.
+for t in aggmon_tool_test.sh aggmon_e100_test.sh; do
+	echo "AGGMON-TEST-BEGIN $t"
+	sh ./$t || rc=1
+	echo "AGGMON-TEST-END $t"
+done
 exit $rc
