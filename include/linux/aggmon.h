@@ -24,7 +24,8 @@
 
 /**
  * struct aggmon_class - what a family of gauges measures
- * @name: dotted name, segments of [a-z0-9_], for example "net.e100.tx_packets"
+ * @name: dotted name, segments of ``[a-z0-9_]``, for example
+ *	"net.e100.tx_packets"
  * @unit: unit of the value, for example "packets"; may be NULL
  *
  * Define one with DEFINE_AGGMON_CLASS() and set up a gauge per item with
@@ -83,7 +84,7 @@ struct aggmon_agg;
 
 /**
  * struct aggmon_agg_def - what a kernel aggregation folds, and how
- * @name: its name, [a-z0-9_.], unique among kernel aggregations; the
+ * @name: its name, ``[a-z0-9_.]``, unique among kernel aggregations; the
  *	tool finds it by this name
  * @func: the function, an &enum aggmon_agg_func
  * @low: lquantize's low bound, llquantize's low magnitude

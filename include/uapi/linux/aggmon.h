@@ -156,8 +156,8 @@ struct aggmon_gauge_read_attr {
  * struct aggmon_gauge_create_attr - attr of %AGGMON_GAUGE_CREATE
  *
  * @name: dotted name; user gauges live under "user.", so the name must
- *	start with it.  Segments are [a-z0-9_]+.
- * @item: instance name, [a-zA-Z0-9_.:-]*, may be empty.
+ *	start with it.  Segments are ``[a-z0-9_]+``.
+ * @item: instance name, ``[a-zA-Z0-9_.:-]*``, may be empty.
  * @unit: unit of the value, printable, may be empty.
  * @initial: the gauge's first value.
  * @flags: must be 0.
@@ -448,10 +448,11 @@ struct aggmon_event {
  *	[@low + i * @step, @low + (i + 1) * @step) for i < levels, where
  *	levels = (@high - @low) / @step, and slot levels + 1 the rest.
  * @AGGMON_AGG_LLQUANTIZE: log-linear buckets, DTrace's llquantize(@factor,
- *	@low, @high, @step): each order of magnitude @factor^m, @low <= m <=
- *	@high, is split into @step linear buckets; slot 0 counts values below
- *	@factor^@low and the last slot values from @factor^(@high + 1) (where
- *	@factor^(m + 2) would overflow, order m's top bucket takes all above).
+ *	@low, @high, @step): each order of magnitude @factor ^ m, @low <= m
+ *	<= @high, is split into @step linear buckets; slot 0 counts values
+ *	below @factor ^ @low and the last slot values from
+ *	@factor ^ (@high + 1) (where @factor ^ (m + 2) would overflow, order
+ *	m's top bucket takes all above).
  */
 enum aggmon_agg_func {
 	AGGMON_AGG_COUNT	= 1,
@@ -526,9 +527,10 @@ enum aggmon_key_field {
 /**
  * struct aggmon_agg_create_attr - attr of %AGGMON_AGG_CREATE
  *
- * @name: the aggregation's name, dot-separated segments of [a-z0-9_], as a
- *	gauge class's; its id is derived from it by a hash (two aggregations
- *	of the same name get different ids: a collision moves the id on).
+ * @name: the aggregation's name, dot-separated segments of
+ *	``[a-z0-9_]``, as a gauge class's; its id is derived from it by a
+ *	hash (two aggregations of the same name get different ids: a
+ *	collision moves the id on).
  * @func: an &enum aggmon_agg_func.
  * @flags: must be 0.
  * @low: lquantize: the lowest bucket's bound; llquantize: the lowest order
@@ -540,7 +542,7 @@ enum aggmon_key_field {
  *	divisor of the smallest power of @factor that is at least @step, at
  *	most 65535).  Otherwise 0.
  * @factor: llquantize: the base of the magnitudes, 2 to 65535, such that
- *	@factor^(@low + 1) fits in 63 bits.  Otherwise 0.
+ *	@factor ^ (@low + 1) fits in 63 bits.  Otherwise 0.
  * @source: %AGGMON_AGG_SRC_GAUGE_DELTA or %AGGMON_AGG_SRC_GAUGE_LEVEL.
  * @nkeys: number of key fields in @keys, 0 to %AGGMON_AGG_KEYS_MAX (0: one
  *	data set per CPU).
