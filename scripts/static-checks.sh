@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static checks on the aggmon sources, one TAP line each:
 #   W=1 and sparse (C=2) on kernel/aggmon and samples/aggmon, kernel-doc,
-#   the UAPI header compiled on its own (C90 and C++), and
+#   the UAPI header compiled on its own (C90 and C++), the aggmon pages
+#   built by Sphinx (docs-check.sh), and
 #   checkpatch.pl --strict on every patch of the exported series.
 # Usage: scripts/static-checks.sh   (after build-kernel.sh test and series.sh)
 set -uo pipefail
@@ -145,6 +146,7 @@ checkpatch() {
 check "W=1 build of kernel/aggmon and samples/aggmon" aggmon_objects W=1
 check "sparse (C=2) on kernel/aggmon and samples/aggmon" aggmon_objects C=2
 check "kernel-doc -Wall on the aggmon sources" kernel_doc
+check "sphinx: aggmon docs build without warnings" "$TOP/scripts/docs-check.sh" sphinx
 check "guest-log splat detector catches each kind of report" splat_detector
 check "UAPI header compiles on its own (C90, C++98)" uapi_standalone
 check "CONFIG_AGGMON=n: instrumentation compiles to nothing" compiled_out
