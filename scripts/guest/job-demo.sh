@@ -1,31 +1,73 @@
-# The demo: aggmon on this machine right now, told with the aggmon tool.
-# The sample module ticks sample.ticks:timer from softirq (every jiffy)
-# and sample.ticks:hrtimer from hardirq (every millisecond).
+# The demo: two e100 NICs on one hub, told with the aggmon tool.
+# eth0 (10.0.0.1) stays here; eth1 (10.0.0.2) moves into a network
+# namespace of its own, so a ping from one to the other crosses the wire.
 say() {
 	echo
 	echo "\$ $*"
 }
 
-say aggmon gauge list
-aggmon gauge list || exit 1
+# wait_for COMMAND: until it succeeds, 60 s at most.
+wait_for() {
+	i=0
+	while ! eval "$1"; do
+		i=$((i + 1))
+		[ $i -ge 600 ] && { echo "gave up waiting for: $1"; return 1; }
+		sleep 0.1
+	done
+}
 
-say aggmon stat read sample.ticks:hrtimer rate period 1s
-aggmon stat read sample.ticks:hrtimer rate period 1s || exit 1
+# has_fd PID KIND: PID holds an aggmon file of KIND.
+has_fd() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q "\[aggmon_$2\]"
+}
 
-# A threshold 300 ticks ahead: it fires in the update that crosses it,
-# about 0.3 s from now, without any polling.
-now=$(aggmon gauge read sample.ticks:hrtimer) || exit 1
-say aggmon watch sample.ticks:hrtimer hwm above $((now + 300)) count 1
-aggmon watch sample.ticks:hrtimer hwm above $((now + 300)) count 1 || exit 1
+unshare -n sleep 100000 &
+ns=$!
+wait_for "[ \"\$(readlink /proc/$ns/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+ip link set eth1 netns $ns || exit 1
+nsenter -t $ns -n ip addr add 10.0.0.2/24 dev eth1
+nsenter -t $ns -n ip link set eth1 up
+ip addr add 10.0.0.1/24 dev eth0
+ip link set eth0 up
+wait_for "ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1" || exit 1
+echo "eth0 10.0.0.1 here, eth1 10.0.0.2 in netns $ns: one hub between them"
 
-say aggmon agg run demo.ticks_by_cpu sample.ticks:hrtimer count by cpu duration 1s
-aggmon agg run demo.ticks_by_cpu sample.ticks:hrtimer count by cpu \
-	duration 1s || exit 1
+say "aggmon gauge list | grep -e NAME -e net.e100"
+aggmon gauge list | grep -e NAME -e net.e100 || exit 1
 
-# aggmon times its own system call with a timing hook: a distribution
-# of durations in ns per command (here, 2 is AGGMON_GAUGE_READ).
-say aggmon agg list
-aggmon agg list || exit 1
+# Packets per interface and CPU while the flood runs, and a rate
+# threshold on eth0's transmit packets: above 20 per 100 ms fires,
+# down to 2 or less cancels.
+aggmon agg run demo.eth0_tx net.e100.tx_packets:eth0 sum by cpu \
+	>/tmp/eth0_tx 2>&1 &
+a0=$!
+aggmon agg run demo.eth1_tx net.e100.tx_packets:eth1 sum by cpu \
+	>/tmp/eth1_tx 2>&1 &
+a1=$!
+say aggmon watch net.e100.tx_packets:eth0 rate period 100ms \
+	above-cancel 20 cancel 2 count 2 '&'
+aggmon watch net.e100.tx_packets:eth0 rate period 100ms \
+	above-cancel 20 cancel 2 count 2 &
+w=$!
+wait_for "has_fd $w threshold && has_fd $a0 agg && has_fd $a1 agg" || exit 1
+say "ping -A -q -w 3 10.0.0.2      # a flood for 3 s"
+ping -A -q -w 3 10.0.0.2 | grep transmitted
+wait $w || exit 1
+kill -INT $a0 $a1
+wait $a0 $a1
 
-say aggmon top batch count 1 filter sample.
-aggmon top batch count 1 filter sample. || exit 1
+say aggmon agg run demo.eth0_tx net.e100.tx_packets:eth0 sum by cpu
+cat /tmp/eth0_tx
+say aggmon agg run demo.eth1_tx net.e100.tx_packets:eth1 sum by cpu
+cat /tmp/eth1_tx
+
+# The driver times its transmit path with a timing hook: one value per
+# frame, keyed by ifindex.
+say "aggmon agg dump name net.e100.xmit_ns    # key: ifindex"
+echo "(eth0 is ifindex $(cat /sys/class/net/eth0/ifindex)," \
+	"eth1 $(nsenter -t $ns -n ip -o link show eth1 | cut -d: -f1))"
+aggmon agg dump name net.e100.xmit_ns || exit 1
+
+say "cat /sys/class/net/eth0/statistics/tx_packets; aggmon gauge read net.e100.tx_packets:eth0"
+cat /sys/class/net/eth0/statistics/tx_packets
+aggmon gauge read net.e100.tx_packets:eth0 || exit 1
