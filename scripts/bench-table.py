@@ -37,6 +37,55 @@ def ns(ps):
     return "%8.2f" % (ps / 1000.0)
 
 
+def pct(x):
+    return "n/a" if x is None else "%.2f%%" % (100 * x)
+
+
+def core_table(r):
+    """The core gauges' paths: what an unwatched update costs each."""
+    core = r.get("core")
+    if not core:
+        return
+    # One unwatched aggmon_gauge_add, as the update benchmark module timed
+    # it on one CPU in the same guest (ps).
+    add_ps = r["one_cpu"].get("aggmon_gauge_add")
+    print("  core gauges' paths, %d rounds on one CPU, median ns/op; spread ="
+          " (max - min) / median of the rounds:" % core["rounds"])
+    if core.get("skipped"):
+        print("  (%s)" % core["skipped"])
+    print("  %-15s %-17s %9s %7s %9s %7s %6s %7s %7s"
+          % ("path", "gauge", "unwatched", "spread", "watched", "spread",
+             "upd/op", "upd ns", "share"))
+    verdicts = []
+    for name, p in core["paths"].items():
+        cost = (p["updates_per_op"] * add_ps / 1000.0
+                if add_ps is not None else None)
+        share = (cost / p["unwatched_ns"]
+                 if cost is not None and p["unwatched_ns"] > 0 else None)
+        p["update_ns"] = None if cost is None else round(cost, 3)
+        p["update_share"] = None if share is None else round(share, 6)
+        r.setdefault("ratios", {})["core/%s/update_share" % name] = (
+            p["update_share"])
+        watched = p.get("watched_ns")
+        print("  %-15s %-17s %9.1f %7s %9s %7s %5.2f%s %7s %7s"
+              % (name, p["gauge"], p["unwatched_ns"],
+                 pct(p["unwatched_spread"]),
+                 "n/a" if watched is None else "%.1f" % watched,
+                 pct(p.get("watched_spread")), p["updates_per_op"],
+                 "" if p["updates_measured"] else "*",
+                 "n/a" if cost is None else "%.2f" % cost, pct(share)))
+        if share is not None:
+            verdicts.append("%s %s %s" % (
+                name, "below" if share < p["unwatched_spread"] else "NOT below",
+                "the noise"))
+    print("  upd/op: updates of the gauge per operation (* nominal); upd ns:"
+          " upd/op x aggmon_gauge_add (%s ns, 1 CPU); share: upd ns /"
+          " unwatched" % ("n/a" if add_ps is None else "%.2f" % (add_ps / 1000.0)))
+    if verdicts:
+        print("  unwatched update cost against the round-to-round spread: %s"
+              % ", ".join(verdicts))
+
+
 def main():
     out, runs = sys.argv[1], {}
     for arg in sys.argv[2:]:
@@ -49,6 +98,9 @@ def main():
             agg = parse(path, "aggmon_agg_json: ")
             if agg:
                 runs[name]["agg"] = agg
+            core = parse(path, "aggmon_core_json: ")
+            if core:
+                runs[name]["core"] = core
     for name, r in runs.items():
         if r is None:
             print("%s: no benchmark result in the log" % name)
@@ -127,6 +179,7 @@ def main():
             None if ratio is None else round(ratio, 3))
         print("  snapshot / copy_to_user per entry: %s; target <= %.2f"
               % ("n/a" if ratio is None else "%.2f" % ratio, AGG_TARGET))
+        core_table(r)
         print()
     with open(out, "w") as f:
         json.dump(runs, f, indent=2)

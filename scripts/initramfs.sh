@@ -19,6 +19,7 @@ cp "$BUILD/user/aggmon_tool_helper" "$root/bin/aggmon_tool_helper"
 cp "$BUILD/user/tool/aggmon.static" "$root/bin/aggmon"
 cp "$BUILD/user/aggmon_wake_bench" "$root/bin/aggmon_wake_bench"
 cp "$BUILD/user/aggmon_agg_bench" "$root/bin/aggmon_agg_bench"
+cp "$BUILD/user/aggmon_core_bench" "$root/bin/aggmon_core_bench"
 find "$kernel" -name '*.ko' -path '*aggmon*' -exec cp {} "$root/lib/aggmon/" \;
 chmod +x "$root/init" "$root"/jobs/*.sh
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$root.cpio.gz"

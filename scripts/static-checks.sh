@@ -61,6 +61,8 @@ compiled_out() {
 #include <linux/module.h>
 
 DEFINE_AGGMON_CLASS(off_class, "off.class_name", "off_units");
+DEFINE_AGGMON_GAUGE(off_global_gauge);
+DEFINE_STATIC_AGGMON_GAUGE(off_static_gauge);
 
 struct off_device {
 	struct aggmon_gauge packets;
@@ -77,6 +79,11 @@ noinline void aggmon_off_instrumented(struct off_device *dev)
 	aggmon_gauge_add(&dev->packets, 5);
 	aggmon_gauge_set(&dev->packets, aggmon_gauge_read(&dev->packets) + 7);
 	aggmon_gauge_destroy(&dev->packets);
+	/* Static gauges: no shares, no gauge, no code. */
+	aggmon_gauge_inc(&off_global_gauge);
+	aggmon_gauge_dec(&off_static_gauge);
+	if (!aggmon_gauge_init(&off_global_gauge, &off_class, NULL))
+		aggmon_gauge_destroy(&off_global_gauge);
 }
 EXPORT_SYMBOL_GPL(aggmon_off_instrumented);
 
@@ -95,6 +102,8 @@ EOC
 		echo "function sizes differ: $sizes"
 	! grep -aq -e off.class_name -e off_units -e off_item "$dir/aggmon_off.o" ||
 		echo "class strings left in the object"
+	! nm "$dir/aggmon_off.o" | grep -e _gauge -e __aggmon_shares ||
+		echo "static gauges left in the object"
 }
 
 # The guest-log check must catch every kind of report and nothing else.

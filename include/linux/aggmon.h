@@ -63,7 +63,11 @@ struct aggmon_threshold;
  * interrupts disabled and the gauge's watch lock held: it must not sleep,
  * must not update or set any gauge (whether a gauge is watched is up to
  * userspace; a WARN catches it) and must not read or change anything
- * that watches a gauge.  Its %AGGMON_EVENT_GONE comes from the context
+ * that watches a gauge.  Core gauges make that wider than it looks:
+ * waking a task updates sched.nr_running (and the callback of a
+ * threshold on it runs under a runqueue lock), so a callback that
+ * wakes anyone, complete() and queue_work() included, must be deferred.
+ * Its %AGGMON_EVENT_GONE comes from the context
  * that removes the gauge, in process context but with the lock that
  * serialises creation and removal held: it must not create or destroy
  * statistics or thresholds either.
@@ -110,24 +114,78 @@ struct aggmon_agg_def {
 	unsigned int entries;
 };
 
+/**
+ * DECLARE_AGGMON_GAUGE() - declare a gauge defined with DEFINE_AGGMON_GAUGE()
+ * @_var: name of the gauge
+ *
+ * A header that only declares the gauge may do without this file:
+ * "struct aggmon_gauge; extern struct aggmon_gauge _var;" is the same.
+ */
+#define DECLARE_AGGMON_GAUGE(_var)	extern struct aggmon_gauge _var
+
 #ifdef CONFIG_AGGMON
 
 /**
  * struct aggmon_gauge - a gauge, embedded in the structure it measures
  * @pcpu: per-CPU shares; the value is the sum of all shares
  * @watched: non-zero while anything watches the updates
+ * @static_shares: @pcpu is static per-CPU data from DEFINE_AGGMON_GAUGE():
+ *	valid from boot, kept while the gauge is not registered, never freed
  * @entry: the gauge's registration in the aggmon core
  *
  * Embed one in the driver's own structure, as a struct percpu_counter
  * is, and set it up with aggmon_gauge_init(): an update then costs what
- * an update of the driver's own per-CPU counter would.  The fields are
- * the core's; use the functions below.
+ * an update of the driver's own per-CPU counter would.  Code that counts
+ * before any allocator runs defines one with DEFINE_AGGMON_GAUGE()
+ * instead.  The fields are the core's; use the functions below.
  */
 struct aggmon_gauge {
 	s64 __percpu *pcpu;
 	unsigned int watched;
+	bool static_shares;
 	struct aggmon_gauge_entry *entry;
 };
+
+/*
+ * A flag rather than is_kernel_percpu_address(): that knows only the
+ * kernel image's static per-CPU area, not a module's, always says no on
+ * !SMP, and takes an address where we hold a per-CPU pointer.  The flag
+ * sits in the padding after @watched, so a gauge does not grow.
+ */
+#define __DEFINE_AGGMON_GAUGE(_var, _storage)				\
+	static DEFINE_PER_CPU(s64, __aggmon_shares_##_var);		\
+	_storage struct aggmon_gauge _var = {				\
+		.pcpu = &__aggmon_shares_##_var,			\
+		.static_shares = true,					\
+	}
+
+/**
+ * DEFINE_AGGMON_GAUGE() - define a gauge that counts from the first instruction
+ * @_var: name of the gauge, a global variable
+ *
+ * Defines @_var, at file scope, with static per-CPU shares, so that
+ * updates are valid before any initcall: core counters start counting
+ * at boot, long before per-CPU memory can be allocated.  They must not
+ * start before setup_per_cpu_areas(), though: until then an update lands
+ * in the template that is copied to every CPU.  aggmon_gauge_init()
+ * registers the gauge under a class and item without allocating and
+ * keeps the value counted so far; aggmon_gauge_destroy() unregisters it
+ * and leaves the shares, which go on counting, alone.
+ *
+ * Declare the gauge elsewhere with DECLARE_AGGMON_GAUGE(); use
+ * DEFINE_STATIC_AGGMON_GAUGE() for a gauge of one file.  The shares are
+ * named after @_var, which must therefore be unique in the kernel (some
+ * architectures make per-CPU variables weak symbols).  With
+ * CONFIG_AGGMON=n the gauge is only declared: the functions that take it
+ * are empty inlines, so nothing refers to it and nothing is emitted.
+ */
+#define DEFINE_AGGMON_GAUGE(_var)	__DEFINE_AGGMON_GAUGE(_var, /* global */)
+
+/**
+ * DEFINE_STATIC_AGGMON_GAUGE() - DEFINE_AGGMON_GAUGE() for one file
+ * @_var: name of the gauge, a static variable
+ */
+#define DEFINE_STATIC_AGGMON_GAUGE(_var)	__DEFINE_AGGMON_GAUGE(_var, static)
 
 int aggmon_gauge_init(struct aggmon_gauge *gauge,
 		      const struct aggmon_class *class, const char *item);
@@ -189,6 +247,12 @@ static inline u64 aggmon_time_stamp(void)
 /* Empty: a gauge embedded in a driver's structure takes no room. */
 struct aggmon_gauge {
 };
+
+/* Not defined: only the empty inlines below take its address. */
+#define DEFINE_AGGMON_GAUGE(_var)	extern struct aggmon_gauge _var
+/* Unused, empty and static: the compiler emits nothing for it. */
+#define DEFINE_STATIC_AGGMON_GAUGE(_var)				\
+	static struct aggmon_gauge _var __maybe_unused = { }
 
 static inline int aggmon_gauge_init(struct aggmon_gauge *gauge,
 				    const struct aggmon_class *class,

@@ -29,6 +29,13 @@
  * never reads the caller's structure, which may be freed as soon as
  * aggmon_gauge_destroy() returns.
  *
+ * Static gauges (DEFINE_AGGMON_GAUGE()) count from boot in per-CPU
+ * shares of their own, before aggmon_gauge_init() can run.  Registering
+ * one adopts those shares, and the value counted so far, instead of
+ * allocating; removing one leaves them alone, and a gauge whose
+ * registration failed or that is no longer registered keeps counting in
+ * them rather than in the sink.
+ *
  * Registry: gauges live in an allocating xarray indexed by id.  Ids are
  * handed out cyclically from 1 so a stale id does not name a new gauge
  * soon after the old one is gone.  Readers (the syscall) look gauges up
@@ -41,11 +48,13 @@
 #include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/jump_label.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
+#include <asm/sections.h>
 
 #include "gauge.h"
 #include "limits.h"
@@ -138,9 +147,27 @@ int aggmon_check_strings(const char *name, const char *item, const char *unit)
 	return 0;
 }
 
+/*
+ * Whether @gauge came from DEFINE_AGGMON_GAUGE().  Its flag says so, but
+ * aggmon_gauge_init() also takes gauges in memory that nobody zeroed (the
+ * stack, kmalloc()), where the flag may hold anything; a defined gauge
+ * is an initialised variable of the kernel or of a module, so the flag
+ * is only read there.
+ */
+static bool aggmon_gauge_is_static(const struct aggmon_gauge *gauge)
+{
+	unsigned long addr = (unsigned long)gauge;
+
+	if (!is_kernel_core_data(addr) && !is_module_address(addr))
+		return false;
+	return READ_ONCE(gauge->static_shares);
+}
+
+/* @shares: a static gauge's shares to adopt, or NULL to allocate them */
 static struct aggmon_gauge_entry *
 aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
-		   enum aggmon_gauge_kind kind, s64 initial)
+		   enum aggmon_gauge_kind kind, s64 initial,
+		   s64 __percpu *shares)
 {
 	/* User gauges are charged to their creator; kernel ones are not. */
 	gfp_t gfp = kind == AGGMON_GAUGE_USER ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
@@ -149,12 +176,18 @@ aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
 	entry = kzalloc(sizeof(*entry), gfp);
 	if (!entry)
 		return NULL;
-	entry->pcpu = alloc_percpu_gfp(s64, gfp);
-	if (!entry->pcpu) {
-		kfree(entry);
-		return NULL;
+	if (shares) {
+		entry->pcpu = shares;
+		entry->static_shares = true;
+	} else {
+		entry->pcpu = alloc_percpu_gfp(s64, gfp);
+		if (!entry->pcpu) {
+			kfree(entry);
+			return NULL;
+		}
+		*per_cpu_ptr(entry->pcpu,
+			     cpumask_first(cpu_possible_mask)) = initial;
 	}
-	*per_cpu_ptr(entry->pcpu, cpumask_first(cpu_possible_mask)) = initial;
 	raw_spin_lock_init(&entry->set_lock);
 	entry->kind = kind;
 	strscpy(entry->name, name);
@@ -165,7 +198,8 @@ aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
 
 static void aggmon_gauge_free(struct aggmon_gauge_entry *entry)
 {
-	free_percpu(entry->pcpu);
+	if (!entry->static_shares)
+		free_percpu(entry->pcpu);
 	kfree(entry);
 }
 
@@ -181,7 +215,8 @@ static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
  * @item: item name, or NULL for none
  * @unit: unit, or NULL for none
  * @kind: kernel or user gauge
- * @initial: the first value
+ * @initial: the first value; ignored for a static @gauge, which keeps its
+ *	shares and their value
  *
  * Context: process context, may sleep.
  * Return: the new entry, or an ERR_PTR(): -ENAMETOOLONG if a string does
@@ -210,7 +245,9 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 	user_kind = kind == AGGMON_GAUGE_USER;
 	if (user_name != user_kind)
 		return ERR_PTR(-EINVAL);
-	entry = aggmon_gauge_alloc(name, item, unit, kind, initial);
+	entry = aggmon_gauge_alloc(name, item, unit, kind, initial,
+				   gauge && gauge->static_shares ?
+				   gauge->pcpu : NULL);
 	if (!entry)
 		return ERR_PTR(-ENOMEM);
 	entry->gauge = gauge ?: &entry->user_gauge;
@@ -328,17 +365,29 @@ unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count)
  * read and destroyed: its updates go to a per-CPU sink nobody reads, so
  * a driver need not fail because its monitoring did.
  *
- * Context: process context, may sleep.
+ * A gauge from DEFINE_AGGMON_GAUGE() is registered with the shares it
+ * has counted in since boot and keeps its value; if this fails it goes on
+ * counting there, unregistered, and may be initialised again later.
+ *
+ * Context: process context, may sleep; not concurrently with another
+ * aggmon_gauge_init() or aggmon_gauge_destroy() of @gauge.
  * Return: 0, or -ENAMETOOLONG if a string does not fit, -EINVAL if it has
  * characters it may not have, -EEXIST if (@class, @item) is taken,
- * -ENOMEM, or -EBUSY when no id is free.
+ * -ENOMEM, -EBUSY when no id is free, or -EALREADY if @gauge is a
+ * static gauge that is registered already (it stays as it was).
  */
 int aggmon_gauge_init(struct aggmon_gauge *gauge,
 		      const struct aggmon_class *class, const char *item)
 {
 	struct aggmon_gauge_entry *entry;
 
-	gauge->pcpu = &aggmon_sink;
+	if (aggmon_gauge_is_static(gauge)) {
+		if (gauge->entry)
+			return -EALREADY;
+	} else {
+		gauge->pcpu = &aggmon_sink;
+		gauge->static_shares = false;
+	}
 	gauge->watched = 0;
 	gauge->entry = NULL;
 	entry = aggmon_gauge_register(gauge, class->name, item, class->unit,
@@ -353,17 +402,23 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_init);
  *
  * The caller must have stopped updating @gauge.  Readers in the aggmon
  * core that still see it are waited for with RCU before its shares are
- * freed.
+ * freed.  A static gauge (DEFINE_AGGMON_GAUGE()) is only unregistered,
+ * and may go on being updated meanwhile and after: its shares stay, keep
+ * counting and keep its value for a later aggmon_gauge_init().
  *
  * Context: process context, as aggmon_gauge_init().
  */
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge)
 {
-	if (!gauge->entry)
+	struct aggmon_gauge_entry *entry = gauge->entry;
+
+	if (!entry)
 		return;
-	aggmon_gauge_unregister(gauge->entry);
-	gauge->entry = NULL;
-	gauge->pcpu = &aggmon_sink;
+	/* Updaters' slow path finds the entry under RCU: unpublish it first. */
+	WRITE_ONCE(gauge->entry, NULL);
+	aggmon_gauge_unregister(entry);
+	if (!gauge->static_shares)
+		gauge->pcpu = &aggmon_sink;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_destroy);
 

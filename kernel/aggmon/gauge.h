@@ -25,9 +25,11 @@ struct aggmon_watch;
  * @id: stable id, never 0
  * @kind: an &enum aggmon_gauge_kind
  * @owner: for user gauges, the uid charged for it
+ * @static_shares: @pcpu are a static gauge's own shares, never freed
  * @watch: what feeds its updates to statistics, NULL while none watch it
  * @aggs: the aggregations of its deltas, under RCU for updaters
- * @rcu: frees the entry and @pcpu after readers of the registry are done
+ * @rcu: frees the entry and @pcpu (unless static) after readers of the
+ *	registry are done
  * @name: dotted class name
  * @item: item name, empty for a gauge without items
  * @unit: unit, may be empty
@@ -40,6 +42,7 @@ struct aggmon_gauge_entry {
 	u32 id;
 	u32 kind;
 	kuid_t owner;
+	bool static_shares;
 	struct aggmon_watch __rcu *watch;
 	struct hlist_head aggs;
 	struct rcu_head rcu;

@@ -447,17 +447,20 @@ bool aggmon_watch_set(struct aggmon_gauge_entry *entry, s64 value)
  */
 void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
 {
-	struct aggmon_gauge_entry *entry = READ_ONCE(gauge->entry);
+	struct aggmon_gauge_entry *entry;
 	struct aggmon_watch *watch;
 
 	/* It would take a watch lock inside the one the callback runs under. */
-	if (WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback)) || !entry)
+	if (WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback)))
 		return;
-	rcu_read_lock();
+	guard(rcu)();
+	/* Under RCU: a static gauge may be destroyed while it is updated. */
+	entry = READ_ONCE(gauge->entry);
+	if (!entry)
+		return;
 	aggmon_gauge_fold_aggs(entry, delta);
 	watch = rcu_dereference(entry->watch);
 	if (watch)
 		aggmon_watch_update(watch, delta);
-	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(__aggmon_gauge_watched);

@@ -1,8 +1,12 @@
 # The update-path benchmark: its table goes to the kernel log; then the
-# crossing-to-wake latency against eventfd, and the cost of an aggregation
-# snapshot per entry against copy_to_user, from userspace.
+# crossing-to-wake latency against eventfd, the cost of an aggregation
+# snapshot per entry against copy_to_user, and what the core gauges cost
+# the paths they count (open/close, a pipe round trip, fork/exit/wait),
+# unwatched and watched, from userspace.  The last exits 4 (KSFT_SKIP)
+# on a kernel without the core gauges, which this one must have.
 insmod /lib/aggmon/aggmon_bench.ko run=1 || exit 1
 rmmod aggmon_bench
 dmesg | grep 'aggmon_bench'
 aggmon_wake_bench 2000 || exit 1
 aggmon_agg_bench 4096 200 || exit 1
+aggmon_core_bench 9 10000 || exit 1
