@@ -64,9 +64,8 @@ struct aggmon_threshold;
  * must not update or set any gauge (whether a gauge is watched is up to
  * userspace; a WARN catches it) and must not read or change anything
  * that watches a gauge.  Core gauges make that wider than it looks:
- * waking a task updates sched.nr_running (and the callback of a
- * threshold on it runs under a runqueue lock), so a callback that
- * wakes anyone, complete() and queue_work() included, must be deferred.
+ * forking and opening or closing a file update kernel.tasks and
+ * fs.files, so a callback that does either must be deferred.
  * Its %AGGMON_EVENT_GONE comes from the context
  * that removes the gauge, in process context but with the lock that
  * serialises creation and removal held: it must not create or destroy
