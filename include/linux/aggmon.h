@@ -16,7 +16,6 @@
 
 #include <linux/bits.h>
 #include <linux/err.h>
-#include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/types.h>
@@ -194,24 +193,21 @@ void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value);
 u64 aggmon_gauge_id(const struct aggmon_gauge *gauge);
 void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta);
 
-/* Enabled while any gauge in the system is watched, and a second after. */
-DECLARE_STATIC_KEY_FALSE(aggmon_watching);
-
 /**
  * aggmon_gauge_add() - add @delta to a gauge
  * @gauge: the gauge
  * @delta: the amount, negative to subtract
  *
- * Context: any but NMI.  While no gauge in the system is watched this is
- * one per-CPU add and a jump label patched to a no-op; while some gauge
- * is watched, gauges that are not pay one more load and a branch
- * predicted not taken.
+ * Context: any but NMI.  While nothing watches the gauge this is one
+ * per-CPU add, a load of @gauge->watched from the cache line the add
+ * used and a branch predicted not taken.  No static key guards the
+ * branch: attaching the first statistic in the system would then patch
+ * every update site with IPIs to all CPUs, at any user's request.
  */
 static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
 {
 	this_cpu_add(*gauge->pcpu, delta);
-	if (static_branch_unlikely(&aggmon_watching) &&
-	    unlikely(READ_ONCE(gauge->watched)))
+	if (unlikely(READ_ONCE(gauge->watched)))
 		__aggmon_gauge_watched(gauge, delta);
 }
 

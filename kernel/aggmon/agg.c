@@ -384,7 +384,6 @@ static void aggmon_agg_release(struct kref *ref)
 		mutex_lock(&aggmon_watch_mutex);
 		aggmon_watch_detach_agg(agg);
 		mutex_unlock(&aggmon_watch_mutex);
-		aggmon_watching_put();
 		aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, agg->owner);
 	}
 	INIT_RCU_WORK(&agg->free_work, aggmon_agg_free_work);
@@ -550,7 +549,6 @@ struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 		goto uncharge;
 
 	/* Attached, then published: no one opens it before it works. */
-	aggmon_watching_get();
 	err = aggmon_agg_attach_gauge(agg);
 	err = err ?: aggmon_agg_publish(agg);
 	if (err) {

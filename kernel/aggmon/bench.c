@@ -16,9 +16,10 @@
  *   aggmon_gauge_add           a gauge with nothing attached, while no
  *                              gauge in the system is watched
  *
- * and then, once the gauges below are watched (the static key is on):
+ * and then, once the gauges below are watched:
  *
- *   gauge_add_others_watched   the same unwatched gauge
+ *   gauge_add_others_watched   the same unwatched gauge (no global state
+ *                              changes its path: the two should agree)
  *
  *   gauge_add_hwm              a high-watermark statistic, no threshold
  *   gauge_add_hwm_1far         the same with one threshold far away
@@ -549,7 +550,7 @@ static int bench_measure(u64 result[NR_OPS][NR_MODES], int first, int last)
 	return 0;
 }
 
-/* Unwatched first, with the static key off; then with watched gauges. */
+/* Unwatched first, with nothing watched; then with watched gauges. */
 static int bench_all(void)
 {
 	u64 result[NR_OPS][NR_MODES];

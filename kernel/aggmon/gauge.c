@@ -47,7 +47,6 @@
 
 #include <linux/ctype.h>
 #include <linux/export.h>
-#include <linux/jump_label.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -59,10 +58,6 @@
 #include "gauge.h"
 #include "limits.h"
 #include "watch.h"
-
-/* Switched by watch.c. */
-struct static_key_false aggmon_watching = STATIC_KEY_FALSE_INIT;
-EXPORT_SYMBOL_GPL(aggmon_watching);
 
 /* Where updates of a gauge go while it is not registered. */
 static DEFINE_PER_CPU(s64, aggmon_sink);

@@ -333,7 +333,6 @@ static struct aggmon_stat *aggmon_stat_alloc(u32 kind, u64 period_ns,
 	stat->timer.function = aggmon_stat_tick;
 	kref_init(&stat->ref);
 	stat->id = aggmon_object_id();
-	aggmon_watching_get();
 	return stat;
 }
 
@@ -342,7 +341,6 @@ static void aggmon_stat_free(struct aggmon_stat *stat)
 {
 	if (stat->charged)
 		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, stat->owner);
-	aggmon_watching_put();
 	kfree(stat);
 }
 
@@ -392,8 +390,7 @@ static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
  *
  * The caller must not destroy @gauge meanwhile.
  *
- * Context: process context, may sleep; not under cpus_read_lock(), as
- * the first statistic in the system switches a static key.
+ * Context: process context, may sleep.
  * Return: the statistic, or an ERR_PTR(): -EINVAL for bad parameters,
  * -ENODEV for a gauge whose aggmon_gauge_init() failed, -ENOMEM.
  */

@@ -8,7 +8,7 @@
  * gauge really held and a threshold fires at the update that crossed it,
  * never missing a spike that rose and fell between two reads and never
  * inventing one.  So the first statistic on a gauge attaches a watch: it
- * sets the gauge's @watched flag (and the global static key), after
+ * sets the gauge's @watched flag, after
  * which every update of that gauge, having added to its share, also
  * takes the watch's raw spinlock and folds its delta into @level.  The
  * lock orders the updates; @level is the gauge's value in that order,
@@ -40,7 +40,6 @@
  */
 
 #include <linux/atomic.h>
-#include <linux/jump_label.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -52,57 +51,6 @@
 
 /* See "Lifetime" above: attach, detach and gauge removal. */
 DEFINE_MUTEX(aggmon_watch_mutex);
-
-/*
- * Every statistic holds a reference on aggmon_watching from before it
- * attaches until after it detaches, so the key is on whenever a gauge is
- * watched.  References are taken and dropped outside aggmon_watch_mutex:
- * switching a static key takes cpus_read_lock(), and a gauge may be
- * destroyed from a CPU hotplug callback, under the hotplug lock.  They
- * are dropped a second late, in a batch, as perf does with its keys:
- * patching every update site is costly, and a tool that opens and closes
- * statistics would otherwise do it all the time.
- *
- * This is what struct static_key_false_deferred does; it is not used
- * because the update path's key must be exported, and its DEFINE_ macro
- * is not a definition that checkpatch lets EXPORT_SYMBOL_GPL() follow
- * (nor is it the same struct without CONFIG_JUMP_LABEL, so it cannot be
- * spelled out instead).
- */
-static atomic_t aggmon_watching_puts = ATOMIC_INIT(0);
-
-static void aggmon_watching_drop(struct work_struct *work)
-{
-	int puts = atomic_xchg(&aggmon_watching_puts, 0);
-
-	while (puts--)
-		static_branch_dec(&aggmon_watching);
-}
-
-static DECLARE_DELAYED_WORK(aggmon_watching_drop_work, aggmon_watching_drop);
-
-/**
- * aggmon_watching_get() - keep the update sites' slow path enabled
- *
- * Context: process context, not under cpus_read_lock().
- */
-void aggmon_watching_get(void)
-{
-	static_branch_inc(&aggmon_watching);
-}
-
-/**
- * aggmon_watching_put() - drop a reference from aggmon_watching_get()
- *
- * The reference goes a second later.
- *
- * Context: any context that may queue work.
- */
-void aggmon_watching_put(void)
-{
-	atomic_inc(&aggmon_watching_puts);
-	schedule_delayed_work(&aggmon_watching_drop_work, HZ);
-}
 
 /* Non-zero while a threshold's direct callback runs on this CPU. */
 DEFINE_PER_CPU(unsigned int, aggmon_in_callback);
@@ -162,7 +110,6 @@ static struct aggmon_watch *aggmon_watch_get(struct aggmon_gauge_entry *entry)
 	watch->entry = entry;
 	watch->gauge_id = entry->id;
 
-	/* The statistic's reference keeps aggmon_watching on. */
 	rcu_assign_pointer(entry->watch, watch);
 	aggmon_gauge_rewatch(entry);
 	/* Updates that see the flag reach the watch after this read. */
@@ -194,8 +141,7 @@ static void aggmon_watch_unhook(struct aggmon_watch *watch)
 /**
  * aggmon_watch_attach() - start feeding a gauge's updates to a statistic
  * @entry: the gauge
- * @stat: the statistic, not yet attached, holding a reference from
- *	aggmon_watching_get()
+ * @stat: the statistic, not yet attached
  *
  * Context: process context, aggmon_watch_mutex held.
  * Return: 0 or -ENOMEM.
@@ -253,8 +199,7 @@ void aggmon_watch_detach(struct aggmon_stat *stat)
  * aggmon_watch_attach_agg() - start feeding a gauge's updates to an
  *	aggregation
  * @entry: the gauge
- * @agg: the aggregation, with its source set, not yet attached, holding
- *	a reference from aggmon_watching_get()
+ * @agg: the aggregation, with its source set, not yet attached
  *
  * A delta aggregation takes each update's delta on the updater's CPU,
  * without the watch: its buffers are per CPU.  A level aggregation needs

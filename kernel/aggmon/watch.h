@@ -51,8 +51,6 @@ DECLARE_PER_CPU(unsigned int, aggmon_in_callback);
 
 int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
 			struct aggmon_stat *stat);
-void aggmon_watching_get(void);
-void aggmon_watching_put(void);
 void aggmon_watch_detach(struct aggmon_stat *stat);
 void aggmon_watch_gone(struct aggmon_gauge_entry *entry);
 int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,

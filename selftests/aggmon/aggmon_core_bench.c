@@ -14,9 +14,7 @@
  *    updates of kernel.tasks (copy_process() and __unhash_process()).
  * Everything runs on one CPU, the first this process may use.
  *
- * Each round times every path with nothing watching its gauge (and no
- * gauge in the system watched, so aggmon's static key is off: the round
- * starts more than a second after the last statistic went), then again
+ * Each round times every path with nothing watching its gauge, then again
  * with a statistic (a high watermark) on each gauge, which takes every
  * update through the gauge's watch.  The median of the rounds is
  * reported, with their spread, (max - min) / median: a difference between
@@ -61,8 +59,6 @@
 #pragma GCC diagnostic pop
 
 #define MAX_ROUNDS	101
-/* aggmon drops its static key a second after the last watch goes. */
-#define KEY_OFF_US	1500000
 
 struct path {
 	const char *name;
@@ -378,9 +374,6 @@ int main(int argc, char **argv)
 	}
 
 	for (r = 0; r < rounds; r++) {
-		/* No watch in the system: the static key is off again. */
-		if (have_aggmon() && (watched || r == 0))
-			usleep(KEY_OFF_US);
 		for (i = 0; i < NR_PATHS; i++)
 			paths[i].off[r] = timed(&paths[i], paths[i].reps);
 		if (!watched)
