@@ -36,18 +36,18 @@ say "aggmon gauge list | grep -e NAME -e net.e100"
 aggmon gauge list | grep -e NAME -e net.e100 || exit 1
 
 # Packets per interface and CPU while the flood runs, and a rate
-# threshold on eth0's transmit packets: above 20 per 100 ms fires,
-# down to 2 or less cancels.
+# threshold on eth0's transmit packets: above 100 per 500 ms fires,
+# down to 10 or less cancels (a TCG vCPU may stall for 100 ms).
 aggmon agg run demo.eth0_tx net.e100.tx_packets:eth0 sum by cpu \
 	>/tmp/eth0_tx 2>&1 &
 a0=$!
 aggmon agg run demo.eth1_tx net.e100.tx_packets:eth1 sum by cpu \
 	>/tmp/eth1_tx 2>&1 &
 a1=$!
-say aggmon watch net.e100.tx_packets:eth0 rate period 100ms \
-	above-cancel 20 cancel 2 count 2 '&'
-aggmon watch net.e100.tx_packets:eth0 rate period 100ms \
-	above-cancel 20 cancel 2 count 2 &
+say aggmon watch net.e100.tx_packets:eth0 rate period 500ms \
+	above-cancel 100 cancel 10 count 2 '&'
+aggmon watch net.e100.tx_packets:eth0 rate period 500ms \
+	above-cancel 100 cancel 10 count 2 &
 w=$!
 wait_for "has_fd $w threshold && has_fd $a0 agg && has_fd $a1 agg" || exit 1
 say "ping -A -q -w 3 10.0.0.2      # a flood for 3 s"
