@@ -14,29 +14,8 @@ aggmon=$build/aggmon
 static=$build/aggmon.static
 fake=$build/tests/aggmon-fake
 writer=$build/tests/test_json_writer
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-# pass|fail DESCRIPTION
-report() {
-	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		sed 's/^/# stdout: /' "$tmp/out" 2>/dev/null | head -20
-		sed 's/^/# stderr: /' "$tmp/err" 2>/dev/null | head -20
-	fi
-}
-
-# Run a command: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+# TAP counters, $tmp, report and run.
+. "$here/tap.sh"
 
 # expect STATUS STDERR_TEXT DESCRIPTION CMD...: the status and, unless
 # STDERR_TEXT is empty, that stderr contains it; stdout must be empty for

@@ -14,29 +14,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/..}
 fake=$build/tests/aggmon-fake
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-# pass|fail DESCRIPTION
-report() {
-	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		sed 's/^/# stdout: /' "$tmp/out" 2>/dev/null | head -20
-		sed 's/^/# stderr: /' "$tmp/err" 2>/dev/null | head -20
-	fi
-}
-
-# Run a command: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+# TAP counters, $tmp, report and run.
+. "$here/tap.sh"
 
 # expect STATUS STDERR DESCRIPTION CMD...: the status, and stderr exactly
 # "aggmon: STDERR" on its first line (unless STDERR is empty); stdout must
