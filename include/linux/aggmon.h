@@ -17,6 +17,7 @@
 #include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/sched/clock.h>
 #include <linux/types.h>
 #include <uapi/linux/aggmon.h>
@@ -198,17 +199,25 @@ void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta);
  * @gauge: the gauge
  * @delta: the amount, negative to subtract
  *
- * Context: any but NMI.  While nothing watches the gauge this is one
- * per-CPU add, a load of @gauge->watched from the cache line the add
- * used and a branch predicted not taken.  No static key guards the
- * branch: attaching the first statistic in the system would then patch
- * every update site with IPIs to all CPUs, at any user's request.
+ * Context: any but NMI.  While nothing watches the gauge this is a load
+ * of @gauge->watched, a branch predicted not taken and one per-CPU add,
+ * with preemption disabled around the two (free without
+ * CONFIG_PREEMPT_COUNT): the first statistic on a gauge waits for a
+ * grace period after setting the flag, and so knows that every update
+ * that missed it has reached its share (kernel/aggmon/watch.c).  A
+ * watched gauge's update stays on its CPU while it is far from every
+ * threshold and watermark.  No static key guards the branch: attaching
+ * the first statistic in the system would then patch every update site
+ * with IPIs to all CPUs, at any user's request.
  */
 static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
 {
-	this_cpu_add(*gauge->pcpu, delta);
+	preempt_disable_notrace();
 	if (unlikely(READ_ONCE(gauge->watched)))
 		__aggmon_gauge_watched(gauge, delta);
+	else
+		this_cpu_add(*gauge->pcpu, delta);
+	preempt_enable_notrace();
 }
 
 struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,

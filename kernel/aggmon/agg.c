@@ -502,7 +502,7 @@ static int aggmon_agg_attach_gauge(struct aggmon_agg *agg)
 		entry = aggmon_gauge_find(agg->gauge_id);
 	if (!entry)
 		return -ENOENT;
-	err = aggmon_watch_attach_agg(entry, agg);
+	err = aggmon_watch_attach_agg(entry, agg, aggmon_watch_capped(entry));
 	return err;
 }
 

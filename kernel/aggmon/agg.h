@@ -57,6 +57,8 @@ struct aggmon_snapshot {
  * @bufs: the per-CPU buffers
  * @gauge_node: on the gauge's delta aggregations (watch.c)
  * @watch_node: on its watch's level aggregations (watch.c)
+ * @capped: a level aggregation that counts against its gauge's
+ *	%AGGMON_WATCH_UNPRIV_MAX
  * @entry: the gauge while a delta source is attached
  * @watch: the watch while a level source is attached
  * @free_work: frees the aggregation after updaters that found it are done
@@ -76,6 +78,7 @@ struct aggmon_agg {
 	struct aggmon_aggbufs bufs;
 	struct hlist_node gauge_node;
 	struct list_head watch_node;
+	bool capped;
 	struct aggmon_gauge_entry *entry;
 	struct aggmon_watch *watch;
 	struct rcu_work free_work;

@@ -3,8 +3,10 @@
  * aggmon - statistics on gauges
  *
  * A statistic follows the exact sequence of a gauge's values that its
- * watch (watch.c) delivers: every update, in the order the updates took
- * the watch's lock, with the gauge's value after it.  From that sequence:
+ * watch (watch.c) delivers: every update that can change it, in the
+ * watch's order, with the gauge's value after it (updates far from the
+ * statistic's bounds, aggmon_stat_band(), reach it as one catch-up of
+ * the level, aggmon_stat_follow()).  From that sequence:
  *
  *   absolute        the value;
  *   high watermark  the highest value since creation or reset;
@@ -32,6 +34,7 @@
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -39,6 +42,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "core.h"
 #include "gauge.h"
 #include "quota.h"
 #include "stat.h"
@@ -235,7 +239,7 @@ static void aggmon_stat_arm(struct aggmon_stat *stat)
 	if (!next)
 		return;
 	stat->timer_armed = true;
-	hrtimer_start(&stat->timer, ns_to_ktime(next), HRTIMER_MODE_ABS_HARD);
+	hrtimer_start(&stat->timer, ns_to_ktime(next), HRTIMER_MODE_ABS_SOFT);
 }
 
 static void aggmon_stat_evaluate(struct aggmon_stat *stat, u64 now, u32 flags)
@@ -262,7 +266,7 @@ static bool aggmon_stat_timed(const struct aggmon_stat *stat)
 static u64 aggmon_update_time(u64 *now)
 {
 	if (!*now)
-		*now = aggmon_watch_now();
+		*now = aggmon_now();
 	return *now;
 }
 
@@ -291,6 +295,60 @@ void aggmon_stat_update(struct aggmon_stat *stat, s64 delta, s64 level,
 		aggmon_stat_arm(stat);
 }
 
+/**
+ * aggmon_stat_band() - narrow the band in which a statistic stays put
+ * @stat: the statistic, up to date with the watch's level
+ * @hi: in: the lowest level at which something changes above the level;
+ *	out: lowered to where this statistic or a threshold on it changes
+ * @lo: the same below the level, raised
+ *
+ * An absolute statistic changes at every update but acts only at its
+ * thresholds' bounds; a high watermark changes when the gauge rises
+ * above it, a low watermark when it falls below, whatever their
+ * thresholds (which lie beyond).  The watch hands out budgets inside the
+ * band (budget.c).
+ *
+ * Context: the watch's lock held.
+ * Return: false if the statistic needs every update: a rate or a leaky
+ * bucket, which follow time and the sum of rises.
+ */
+bool aggmon_stat_band(const struct aggmon_stat *stat, s64 *hi, s64 *lo)
+{
+	switch (stat->kind) {
+	case AGGMON_STAT_ABSOLUTE:
+		*hi = min(*hi, stat->bounds.hi);
+		*lo = max(*lo, stat->bounds.lo);
+		return true;
+	case AGGMON_STAT_HIGH_WATERMARK:
+		if (stat->value < S64_MAX)
+			*hi = min(*hi, stat->value + 1);
+		return true;
+	case AGGMON_STAT_LOW_WATERMARK:
+		if (stat->value > S64_MIN)
+			*lo = max(*lo, stat->value - 1);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * aggmon_stat_follow() - the level moved inside the statistic's band
+ * @stat: the statistic
+ * @level: the gauge's value after a recall of the budgets
+ *
+ * Inside the band nothing acts and no watermark moves: only the level,
+ * and the value of an absolute statistic, follow.
+ *
+ * Context: the watch's lock held.
+ */
+void aggmon_stat_follow(struct aggmon_stat *stat, s64 level)
+{
+	stat->level = level;
+	if (stat->kind == AGGMON_STAT_ABSOLUTE)
+		stat->value = level;
+}
+
 static enum hrtimer_restart aggmon_stat_tick(struct hrtimer *timer)
 {
 	struct aggmon_stat *stat = container_of(timer, struct aggmon_stat,
@@ -300,9 +358,9 @@ static enum hrtimer_restart aggmon_stat_tick(struct hrtimer *timer)
 	unsigned long flags;
 	u64 next = 0;
 
-	raw_spin_lock_irqsave(&watch->lock, flags);
+	flags = aggmon_watch_lock(watch);
 	if (!stat->gone && !stat->dying) {
-		aggmon_stat_time_passes(stat, aggmon_watch_now());
+		aggmon_stat_time_passes(stat, aggmon_now());
 		next = aggmon_stat_next_tick(stat);
 	}
 	if (next) {
@@ -311,7 +369,7 @@ static enum hrtimer_restart aggmon_stat_tick(struct hrtimer *timer)
 	} else {
 		stat->timer_armed = false;
 	}
-	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	aggmon_watch_unlock(watch, flags);
 	return restart;
 }
 
@@ -329,7 +387,7 @@ static struct aggmon_stat *aggmon_stat_alloc(u32 kind, u64 period_ns,
 	aggmon_bounds_init(&stat->bounds);
 	INIT_LIST_HEAD(&stat->thresholds);
 	INIT_LIST_HEAD(&stat->node);
-	hrtimer_init(&stat->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	hrtimer_init(&stat->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	stat->timer.function = aggmon_stat_tick;
 	kref_init(&stat->ref);
 	stat->id = aggmon_object_id();
@@ -362,9 +420,9 @@ void aggmon_stat_put(struct aggmon_stat *stat)
 	last = refcount_dec_and_test(&stat->ref.refcount);
 	if (last && watch) {
 		/* No tick re-arms from here; wait for one that runs. */
-		raw_spin_lock_irqsave(&watch->lock, flags);
+		flags = aggmon_watch_lock(watch);
 		stat->dying = true;
-		raw_spin_unlock_irqrestore(&watch->lock, flags);
+		aggmon_watch_unlock(watch, flags);
 		hrtimer_cancel(&stat->timer);
 		aggmon_watch_detach(stat);
 	}
@@ -373,12 +431,14 @@ void aggmon_stat_put(struct aggmon_stat *stat)
 		aggmon_stat_free(stat);
 }
 
+/* @user: a caller through the system call, who may be capped. */
 static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
-			      struct aggmon_stat *stat)
+			      struct aggmon_stat *stat, bool user)
 {
 	if (!entry)
 		return -ENOENT;
-	return aggmon_watch_attach(entry, stat);
+	return aggmon_watch_attach(entry, stat,
+				   user && aggmon_watch_capped(entry));
 }
 
 /**
@@ -410,7 +470,7 @@ struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,
 	if (!stat)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&aggmon_watch_mutex);
-	err = aggmon_stat_attach(gauge->entry, stat);
+	err = aggmon_stat_attach(gauge->entry, stat, false);
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
 		aggmon_stat_free(stat);
@@ -440,14 +500,14 @@ static int aggmon_stat_read(struct aggmon_stat *stat, s64 *value,
 	unsigned long flags;
 	int err = -ENODEV;
 
-	raw_spin_lock_irqsave(&watch->lock, flags);
+	flags = aggmon_watch_lock(watch);
 	if (!stat->gone) {
-		aggmon_stat_time_passes(stat, aggmon_watch_now());
+		aggmon_stat_time_passes(stat, aggmon_now());
 		*value = stat->value;
 		*level = stat->level;
 		err = 0;
 	}
-	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	aggmon_watch_unlock(watch, flags);
 	return err;
 }
 
@@ -506,8 +566,11 @@ struct aggmon_stat *aggmon_stat_from_file(struct file *file)
  * @attr: what userspace asked for; flags and id already checked
  * @id: receives the statistic's id
  *
- * Return: the file, or an ERR_PTR(): -EINVAL for bad parameters, -ENOENT
- * for an unknown gauge, -EMFILE when the uid holds its cap, -ENOMEM.
+ * Return: the file, or an ERR_PTR(): -EINVAL for bad parameters, -EPERM
+ * for a period below %AGGMON_PERIOD_MIN_UNPRIV_NS without CAP_PERFMON,
+ * -ENOENT for an unknown gauge, -EMFILE when the uid holds its cap,
+ * -ENOSPC when the gauge holds its cap for the caller
+ * (aggmon_watch_capped()), -ENOMEM.
  */
 struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 				     u64 *id)
@@ -521,6 +584,10 @@ struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 	err = aggmon_stat_check(attr->kind, attr->period_ns, attr->drain);
 	if (err)
 		return ERR_PTR(err);
+	/* Each slot of a timed statistic arms a timer: a tenth of a period. */
+	if (attr->period_ns && attr->period_ns < AGGMON_PERIOD_MIN_UNPRIV_NS &&
+	    !perfmon_capable())
+		return ERR_PTR(-EPERM);
 	err = aggmon_quota_charge(AGGMON_QUOTA_STATS, uid);
 	if (err)
 		return ERR_PTR(err);
@@ -537,7 +604,7 @@ struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 	mutex_lock(&aggmon_watch_mutex);
 	scoped_guard(rcu)
 		entry = aggmon_gauge_find(attr->gauge_id);
-	err = aggmon_stat_attach(entry, stat);
+	err = aggmon_stat_attach(entry, stat, true);
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
 		aggmon_stat_free(stat);
@@ -599,16 +666,16 @@ int aggmon_stat_reset(struct file *file)
 	if (stat->kind == AGGMON_STAT_ABSOLUTE)
 		return -EOPNOTSUPP;
 	watch = stat->watch;
-	raw_spin_lock_irqsave(&watch->lock, flags);
+	flags = aggmon_watch_lock(watch);
 	if (!stat->gone) {
-		now = aggmon_watch_now();
+		now = aggmon_now();
 		aggmon_stat_time_passes(stat, now);
 		aggmon_stat_start(stat, watch->level, now);
 		aggmon_stat_evaluate(stat, now, 0);
 		aggmon_stat_arm(stat);
 		err = 0;
 	}
-	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	aggmon_watch_unlock(watch, flags);
 	return err;
 }
 

@@ -41,6 +41,7 @@ struct aggmon_watch;
  * @ref: the file (or kernel user) and each threshold hold one
  * @owner: the uid charged for it
  * @charged: @owner was charged (created through the system call)
+ * @capped: counts against its gauge's %AGGMON_WATCH_UNPRIV_MAX
  *
  * Every field but the plumbing at the end is protected by the watch's
  * lock.
@@ -69,6 +70,7 @@ struct aggmon_stat {
 	struct kref ref;
 	kuid_t owner;
 	bool charged;
+	bool capped;
 };
 
 int aggmon_stat_check(u32 kind, u64 period_ns, s64 drain);
@@ -79,6 +81,8 @@ void aggmon_stat_apply(struct aggmon_stat *stat, s64 delta, s64 level,
 u64 aggmon_stat_next_tick(const struct aggmon_stat *stat);
 void aggmon_stat_update(struct aggmon_stat *stat, s64 delta, s64 level,
 			u64 *now);
+bool aggmon_stat_band(const struct aggmon_stat *stat, s64 *hi, s64 *lo);
+void aggmon_stat_follow(struct aggmon_stat *stat, s64 level);
 void aggmon_stat_put(struct aggmon_stat *stat);
 
 struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,

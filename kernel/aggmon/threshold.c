@@ -41,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "core.h"
 #include "quota.h"
 #include "stat.h"
 #include "watch.h"
@@ -374,32 +375,37 @@ static void aggmon_threshold_free(struct aggmon_threshold *threshold)
 	kfree(threshold);
 }
 
-/* Start @threshold on @stat; it holds a reference to @stat from here. */
+/*
+ * Start @threshold on @stat; it holds a reference to @stat from here.
+ * @user: a caller through the system call, who may be capped.
+ */
 static int aggmon_threshold_attach(struct aggmon_stat *stat,
-				   struct aggmon_threshold *threshold)
+				   struct aggmon_threshold *threshold,
+				   bool user)
 {
 	struct aggmon_watch *watch = stat->watch;
 	unsigned long flags;
-	int err = -ENODEV;
+	int err;
 	u64 now;
 
-	mutex_lock(&aggmon_watch_mutex);
-	if (!stat->gone) {
-		kref_get(&stat->ref);
-		threshold->stat = stat;
-		raw_spin_lock_irqsave(&watch->lock, flags);
-		now = aggmon_watch_now();
-		aggmon_stat_advance(stat, now);
-		aggmon_thresholds_evaluate(&stat->bounds, stat->value, now,
-					   AGGMON_EVENT_F_TIMER);
-		list_add_tail(&threshold->stat_node, &stat->thresholds);
-		aggmon_threshold_insert(&stat->bounds, threshold, stat->value,
-					now);
-		raw_spin_unlock_irqrestore(&watch->lock, flags);
-		err = 0;
-	}
-	mutex_unlock(&aggmon_watch_mutex);
-	return err;
+	guard(mutex)(&aggmon_watch_mutex);
+	if (stat->gone)
+		return -ENODEV;
+	threshold->capped = user && aggmon_watch_capped(watch->entry);
+	err = aggmon_watch_reserve(watch, threshold->capped);
+	if (err)
+		return err;
+	kref_get(&stat->ref);
+	threshold->stat = stat;
+	flags = aggmon_watch_lock(watch);
+	now = aggmon_now();
+	aggmon_stat_advance(stat, now);
+	aggmon_thresholds_evaluate(&stat->bounds, stat->value, now,
+				   AGGMON_EVENT_F_TIMER);
+	list_add_tail(&threshold->stat_node, &stat->thresholds);
+	aggmon_threshold_insert(&stat->bounds, threshold, stat->value, now);
+	aggmon_watch_unlock(watch, flags);
+	return 0;
 }
 
 static void aggmon_threshold_detach(struct aggmon_threshold *threshold)
@@ -409,10 +415,11 @@ static void aggmon_threshold_detach(struct aggmon_threshold *threshold)
 	unsigned long flags;
 
 	mutex_lock(&aggmon_watch_mutex);
-	raw_spin_lock_irqsave(&watch->lock, flags);
+	flags = aggmon_watch_lock(watch);
 	aggmon_threshold_remove(&stat->bounds, threshold);
 	list_del(&threshold->stat_node);
-	raw_spin_unlock_irqrestore(&watch->lock, flags);
+	aggmon_watch_unlock(watch, flags);
+	aggmon_watch_unreserve(watch, threshold->capped);
 	mutex_unlock(&aggmon_watch_mutex);
 	/* Nothing queues the irq_work now; it may still queue the work. */
 	irq_work_sync(&threshold->wake);
@@ -459,7 +466,7 @@ aggmon_threshold_create(struct aggmon_stat *stat,
 	threshold->fn = fn;
 	threshold->data = data;
 	threshold->flags = flags & AGGMON_THRESHOLD_DEFERRED;
-	err = aggmon_threshold_attach(stat, threshold);
+	err = aggmon_threshold_attach(stat, threshold, false);
 	if (err) {
 		aggmon_threshold_free(threshold);
 		return ERR_PTR(err);
@@ -575,7 +582,8 @@ static const struct file_operations aggmon_threshold_fops = {
  *
  * Return: the file, or an ERR_PTR(): -EINVAL if @stat_file is not a
  * statistic's or for bad parameters, -ENODEV if the gauge is gone,
- * -EMFILE when the uid holds its cap, -ENOMEM.
+ * -EMFILE when the uid holds its cap, -ENOSPC when the gauge holds its
+ * cap for the caller (aggmon_watch_capped()), -ENOMEM.
  */
 struct file *aggmon_threshold_file_create(struct file *stat_file,
 					  const struct aggmon_threshold_create_attr *attr,
@@ -607,7 +615,7 @@ struct file *aggmon_threshold_file_create(struct file *stat_file,
 	}
 	threshold->owner = uid;
 	threshold->charged = true;
-	err = aggmon_threshold_attach(stat, threshold);
+	err = aggmon_threshold_attach(stat, threshold, true);
 	if (err) {
 		aggmon_threshold_free(threshold);
 		return ERR_PTR(err);

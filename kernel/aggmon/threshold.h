@@ -61,6 +61,7 @@ struct aggmon_bounds {
  * @read_mutex: serialises readers of the file
  * @owner: the uid charged for it
  * @charged: @owner was charged (created through the system call)
+ * @capped: counts against its gauge's %AGGMON_WATCH_UNPRIV_MAX
  */
 struct aggmon_threshold {
 	struct rb_node node;
@@ -85,6 +86,7 @@ struct aggmon_threshold {
 	struct mutex read_mutex;	/* one reader at a time */
 	kuid_t owner;
 	bool charged;
+	bool capped;
 };
 
 void aggmon_bounds_init(struct aggmon_bounds *bounds);

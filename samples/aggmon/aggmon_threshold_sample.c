@@ -203,9 +203,10 @@ destroy_stat:
  * Thresholds first: once aggmon_threshold_destroy() returns, the callback
  * is not running and never will again (a deferred one's work is cancelled
  * or waited for), so its counts are final and the module's code may go.
- * The timer may go on updating the gauge meanwhile: destroy takes the
- * watch lock that every update of a watched gauge takes, so a driver can
- * stop monitoring a device without stopping the device.
+ * The timer may go on updating the gauge meanwhile: destroy takes back
+ * every CPU's budget and orders itself with the updates under the watch
+ * lock, so a driver can stop monitoring a device without stopping the
+ * device.
  *
  * Then the statistic: the thresholds held references to it, so destroying
  * it first would only have put off its end.  With the gauge's last

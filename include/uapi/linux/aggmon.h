@@ -235,6 +235,13 @@ enum aggmon_stat_kind {
 /* Bounds of @period_ns of the time-driven statistics. */
 #define AGGMON_PERIOD_MIN_NS	1000000ULL		/* 1 ms */
 #define AGGMON_PERIOD_MAX_NS	86400000000000ULL	/* one day */
+/* The shortest period a caller without CAP_PERFMON may ask for. */
+#define AGGMON_PERIOD_MIN_UNPRIV_NS	10000000ULL	/* 10 ms */
+/*
+ * Statistics and thresholds that callers without CAP_PERFMON may attach
+ * to one gauge they do not own, together; more get ENOSPC.
+ */
+#define AGGMON_WATCH_UNPRIV_MAX	256
 
 /**
  * struct aggmon_stat_create_attr - attr of %AGGMON_STAT_CREATE
