@@ -220,6 +220,17 @@ int stat_err(int err, const struct stat_spec *s, const char *what)
 		p_err("too many statistics for this user: see kernel.aggmon_max_user_stats (or ulimit -n)");
 		return EXIT_FAILURE;
 	}
+	if (err == -ENOSPC) {
+		p_err("gauge %s has the %d statistics and thresholds that users without CAP_PERFMON may attach to a gauge they do not own",
+		      s->gauge, AGGMON_WATCH_UNPRIV_MAX);
+		return EXIT_FAILURE;
+	}
+	if (err == -EPERM) {
+		p_err("a period under %llu ms needs CAP_PERFMON (gauge %s)",
+		      (unsigned long long)(AGGMON_PERIOD_MIN_UNPRIV_NS / 1000000),
+		      s->gauge);
+		return EXIT_FAILURE;
+	}
 	return p_sys_err(err, s->gauge, "cannot %s for gauge %s", what,
 			 s->gauge);
 }
