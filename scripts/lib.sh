@@ -20,8 +20,9 @@ OVERLAY=(
 AUTHOR_NAME="aggmon developers"
 AUTHOR_EMAIL="aggmon-devel@lists.example.org"
 # A kernel report in a console log with printk times: oops, BUG, WARNING,
-# panic, UBSAN, lockdep (its "=====" banners and INFO lines), KASAN.
-SPLAT_RE='^\[ *[0-9.]+\] (BUG|WARNING|Oops|Kernel panic|UBSAN|INFO: (possible|trying|inconsistent|suspicious)|=+$)|KASAN|DEBUG_LOCKS_WARN_ON|lockdep'
+# panic, UBSAN, lockdep (its "=====" banners and INFO lines), KASAN, RCU
+# stalls ("rcu: INFO: rcu_sched detected stalls") and soft lockups.
+SPLAT_RE='^\[ *[0-9.]+\] (BUG|WARNING|Oops|Kernel panic|UBSAN|INFO: (possible|trying|inconsistent|suspicious)|=+$)|KASAN|DEBUG_LOCKS_WARN_ON|lockdep|detected stalls|soft lockup'
 
 git_src() { git -C "$SRC" -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" "$@"; }
 log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }

@@ -122,6 +122,8 @@ splat_detector() {
 [    7.000002] INFO: possible circular locking dependency detected
 [    8.000000] BUG: sleeping function called from invalid context at mm/slub.c:1
 [    9.000000] DEBUG_LOCKS_WARN_ON(1)
+[   10.000000] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:
+[   11.000000] watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [aggmon_bench:81]
 EOL
 	while IFS= read -r line; do
 		grep -Eq "$SPLAT_RE" <<<"$line" && echo "false alarm: $line"
