@@ -1,7 +1,8 @@
 # Run the aggmon kselftests; each prints TAP.
 cd /tests
 rc=0
-for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test aggmon_agg_test; do
+for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test \
+	 aggmon_watch_test aggmon_agg_test; do
 	echo "AGGMON-TEST-BEGIN $t"
 	./$t || rc=1
 	echo "AGGMON-TEST-END $t"
