@@ -62,8 +62,8 @@ struct aggmon_threshold;
  * or of the timer that moved a rate or leaky bucket across it, with
  * interrupts disabled and the gauge's watch lock held: it must not sleep,
  * must not update or set any gauge (whether a gauge is watched is up to
- * userspace; a WARN catches it) and must not read or change anything
- * that watches a gauge.  Core gauges make that wider than it looks:
+ * userspace; a WARN catches an update that reaches a watch's lock) and
+ * must not read or change anything that watches a gauge.  Core gauges make that wider than it looks:
  * forking and opening or closing a file update kernel.tasks and
  * fs.files, so a callback that does either must be deferred.
  * Its %AGGMON_EVENT_GONE comes from the context

@@ -60,8 +60,8 @@
  *                              absolute statistic with K ABOVE thresholds
  *                              at 1 whose callback does nothing, +1/-1
  *                              from 0.  On one CPU every +1 fires K and
- *                              every -1 re-arms K (no event), each with a
- *                              recall and a re-grant: the 1 CPU column is
+ *                              every -1 re-arms K (no event), serialised
+ *                              (no budget at a bound): the 1 CPU column is
  *                              the time with interrupts off per update,
  *                              and (K = 256 less K = 1) / 255 that of one
  *                              threshold.  With all CPUs at once the

@@ -112,7 +112,10 @@ static u64 aggmon_budget_room(s64 level, s64 bound, bool up)
  * %AGGMON_BUDGET_MAX, so the two fit one word together.
  *
  * Return: true if a budget is worth granting: at least
- * %AGGMON_BUDGET_MIN in one direction.
+ * %AGGMON_BUDGET_MIN in both directions.  With room one way only, every
+ * update the other way would recall and re-grant all CPUs' words, which
+ * costs more than the lock alone: a counter at its high watermark, or a
+ * gauge just under a threshold, stays serialised.
  */
 bool aggmon_budget_size(s64 level, s64 hi, s64 lo, unsigned int cpus,
 			u32 *up, u32 *down)
@@ -123,7 +126,7 @@ bool aggmon_budget_size(s64 level, s64 hi, s64 lo, unsigned int cpus,
 	cpus = max(cpus, 1U);
 	*up = min_t(u64, div_u64(room_up, cpus), AGGMON_BUDGET_MAX);
 	*down = min_t(u64, div_u64(room_down, cpus), AGGMON_BUDGET_MAX);
-	return *up >= AGGMON_BUDGET_MIN || *down >= AGGMON_BUDGET_MIN;
+	return *up >= AGGMON_BUDGET_MIN && *down >= AGGMON_BUDGET_MIN;
 }
 
 /**

@@ -13,7 +13,10 @@
 
 /* A CPU's budget in either direction: room up and down share one word. */
 #define AGGMON_BUDGET_MAX	S32_MAX
-/* Smaller budgets, in both directions, leave the gauge serialised. */
+/*
+ * A smaller budget in either direction leaves the gauge serialised: a
+ * gauge near a bound would recall and re-grant at almost every update.
+ */
 #define AGGMON_BUDGET_MIN	16
 
 /**

@@ -573,14 +573,15 @@ void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
 	 * may be destroyed, and its entry freed, while it is updated.
 	 */
 	entry = READ_ONCE(gauge->entry);
-	/* A callback's update would take a watch lock inside its own. */
-	if (!entry || WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback))) {
+	if (!entry) {
 		this_cpu_add(*gauge->pcpu, delta);
 		return;
 	}
 	aggmon_gauge_fold_aggs(entry, delta);
 	watch = rcu_dereference_sched(entry->watch);
-	if (!watch || aggmon_budget_spend(&watch->budget, delta)) {
+	if (!watch || aggmon_budget_spend(&watch->budget, delta) ||
+	    /* A callback's update would take a watch lock inside its own. */
+	    WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback))) {
 		this_cpu_add(*gauge->pcpu, delta);
 		return;
 	}

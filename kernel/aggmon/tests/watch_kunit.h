@@ -139,14 +139,21 @@ static void aggmon_test_watch_switch(struct kunit *test)
 	aggmon_gauge_add(tw.gauge, 1);
 	KUNIT_EXPECT_EQ(test, stat->level, 1);	/* folded at once */
 
-	/* Room enough below once the BELOW bound goes. */
+	/* Room below but not above: still serialised. */
 	aggmon_threshold_destroy(below);
+	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
+	aggmon_gauge_add(tw.gauge, -2);
+	KUNIT_EXPECT_EQ(test, stat->level, -1);
+	/* Room both ways once the ABOVE bound goes too. */
+	aggmon_threshold_destroy(above);
 	KUNIT_EXPECT_TRUE(test, aggmon_test_budgets_out(&tw));
-	aggmon_gauge_add(tw.gauge, -5);
-	KUNIT_EXPECT_EQ(test, stat->level, 1);	/* spent, not folded */
+	aggmon_gauge_add(tw.gauge, -3);
+	KUNIT_EXPECT_EQ(test, stat->level, -1);	/* spent, not folded */
 	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, stat), -4);
 
 	/* Back near both bounds: the budgets are taken back. */
+	above = aggmon_test_watch_threshold(test, &tw, stat,
+					    AGGMON_THRESHOLD_ABOVE, near);
 	below = aggmon_test_watch_threshold(test, &tw, stat,
 					    AGGMON_THRESHOLD_BELOW, -near);
 	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
@@ -220,7 +227,10 @@ static void aggmon_test_watch_watermarks(struct kunit *test)
 	low = aggmon_test_watch_stat(test, &tw, AGGMON_STAT_LOW_WATERMARK,
 				     0, 0);
 	/* The level is 0 between the marks 1000 and 0: room up only. */
+	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
+	aggmon_gauge_add(tw.gauge, 500);
 	KUNIT_EXPECT_TRUE(test, aggmon_test_budgets_out(&tw));
+	aggmon_gauge_add(tw.gauge, -500);
 	for (i = 0; i < 10; i++)
 		aggmon_gauge_add(tw.gauge, i & 1 ? -40 : 50);
 	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, high), 1000);
