@@ -105,11 +105,12 @@ static u64 aggmon_budget_room(s64 level, s64 bound, bool up)
  *	above @level (S64_MAX if none: a budget never lets the gauge wrap)
  * @lo: the highest such value below @level (S64_MIN if none)
  * @cpus: how many CPUs share the band
- * @up: receives each CPU's room up
- * @down: receives each CPU's room down
+ * @up: receives each CPU's room up, if the return is true
+ * @down: receives each CPU's room down, if the return is true
  *
  * @cpus times either room stays short of its bound.  Each is at most
- * %AGGMON_BUDGET_MAX, so the two fit one word together.
+ * %AGGMON_BUDGET_MAX, so the two fit one word together.  A serialised
+ * update asks this each time: it divides only when it grants.
  *
  * Return: true if a budget is worth granting: at least
  * %AGGMON_BUDGET_MIN in both directions.  With room one way only, every
@@ -122,11 +123,15 @@ bool aggmon_budget_size(s64 level, s64 hi, s64 lo, unsigned int cpus,
 {
 	u64 room_up = aggmon_budget_room(level, hi, true);
 	u64 room_down = aggmon_budget_room(level, lo, false);
+	u64 least;
 
 	cpus = max(cpus, 1U);
+	least = (u64)AGGMON_BUDGET_MIN * cpus;
+	if (room_up < least || room_down < least)
+		return false;
 	*up = min_t(u64, div_u64(room_up, cpus), AGGMON_BUDGET_MAX);
 	*down = min_t(u64, div_u64(room_down, cpus), AGGMON_BUDGET_MAX);
-	return *up >= AGGMON_BUDGET_MIN && *down >= AGGMON_BUDGET_MIN;
+	return true;
 }
 
 /**
@@ -145,6 +150,9 @@ bool aggmon_budget_grant(struct aggmon_budget *budget, s64 level, s64 hi,
 	u32 up, down;
 	int cpu;
 
+	/* Most serialised updates stop here, without a copy of the mask. */
+	if (!aggmon_budget_size(level, hi, lo, num_online_cpus(), &up, &down))
+		return false;
 	/* A CPU that comes online after this copy gets nothing: safe. */
 	cpumask_copy(budget->granted, cpu_online_mask);
 	if (!aggmon_budget_size(level, hi, lo,

@@ -112,20 +112,29 @@ static void aggmon_watch_recall(struct aggmon_watch *watch)
 			aggmon_stat_follow(stat, watch->level);
 }
 
-/* Hand out budgets for the band around the level, if it is wide enough. */
+/*
+ * Hand out budgets for the band around the level, if it is wide enough.
+ * A serialised update that finds it is not waits AGGMON_WATCH_REGRANT
+ * updates before it looks again: near a bound, the walk over the
+ * statistics would otherwise double what each update does under the lock.
+ */
 static void aggmon_watch_grant(struct aggmon_watch *watch)
 {
 	struct aggmon_stat *stat;
 	s64 hi = S64_MAX;
 	s64 lo = S64_MIN;
 
+	watch->regrant_in = 0;
 	if (!watch->live || !list_empty(&watch->aggs))
 		return;
 	list_for_each_entry(stat, &watch->stats, node)
 		if (!stat->gone && !stat->dying &&
 		    !aggmon_stat_band(stat, &hi, &lo))
-			return;
-	aggmon_budget_grant(&watch->budget, watch->level, hi, lo);
+			goto serialised;
+	if (aggmon_budget_grant(&watch->budget, watch->level, hi, lo))
+		return;
+serialised:
+	watch->regrant_in = AGGMON_WATCH_REGRANT;
 }
 
 /**
@@ -510,6 +519,12 @@ static void aggmon_watch_update(struct aggmon_watch *watch,
 	this_cpu_add(*shares, delta);
 	if (watch->live)
 		aggmon_watch_fold(watch, delta);
+	/* See aggmon_watch_grant(); everything else looks at once. */
+	if (watch->regrant_in) {
+		watch->regrant_in--;
+		raw_spin_unlock_irqrestore(&watch->lock, flags);
+		return;
+	}
 	aggmon_watch_unlock(watch, flags);
 }
 

@@ -28,6 +28,7 @@ struct aggmon_stat;
  * @live: @level has been started from the gauge's shares and the watch is
  *	still hooked to the gauge: a set may compute from @level
  * @budget: what each CPU may move the gauge by without @lock
+ * @regrant_in: serialised updates to go before one looks for a band again
  * @stats: the statistics
  * @aggs: the aggregations of the gauge's level
  * @entry: the gauge; NULL once it is gone
@@ -44,6 +45,7 @@ struct aggmon_watch {
 	s64 level;
 	bool live;
 	struct aggmon_budget budget;
+	unsigned int regrant_in;
 	struct list_head stats;
 	struct list_head aggs;
 	struct aggmon_gauge_entry *entry;
@@ -52,6 +54,9 @@ struct aggmon_watch {
 	unsigned int nr_capped;
 	struct rcu_head rcu;
 };
+
+/* A serialised gauge looks for a band once in this many updates. */
+#define AGGMON_WATCH_REGRANT	15
 
 /* Serialises attaching, detaching and the removal of watched gauges. */
 extern struct mutex aggmon_watch_mutex;

@@ -229,6 +229,9 @@ static void aggmon_test_watch_watermarks(struct kunit *test)
 	/* The level is 0 between the marks 1000 and 0: room up only. */
 	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
 	aggmon_gauge_add(tw.gauge, 500);
+	/* A serialised update looks again later; a read looks at once. */
+	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
+	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, low), 0);
 	KUNIT_EXPECT_TRUE(test, aggmon_test_budgets_out(&tw));
 	aggmon_gauge_add(tw.gauge, -500);
 	for (i = 0; i < 10; i++)
