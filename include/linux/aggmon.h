@@ -63,9 +63,10 @@ struct aggmon_threshold;
  * interrupts disabled and the gauge's watch lock held: it must not sleep,
  * must not update or set any gauge (whether a gauge is watched is up to
  * userspace; a WARN catches an update that reaches a watch's lock) and
- * must not read or change anything that watches a gauge.  Core gauges make that wider than it looks:
- * forking and opening or closing a file update kernel.tasks and
- * fs.files, so a callback that does either must be deferred.
+ * must not read or change anything that watches a gauge.  Core gauges
+ * make that wider than it looks: forking and opening or closing a file
+ * update kernel.tasks and fs.files, so a callback that does either must
+ * be deferred.
  * Its %AGGMON_EVENT_GONE comes from the context
  * that removes the gauge, in process context but with the lock that
  * serialises creation and removal held: it must not create or destroy

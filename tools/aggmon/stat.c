@@ -221,7 +221,7 @@ int stat_err(int err, const struct stat_spec *s, const char *what)
 		return EXIT_FAILURE;
 	}
 	if (err == -ENOSPC) {
-		p_err("gauge %s has the %d statistics and thresholds that users without CAP_PERFMON may attach to a gauge they do not own",
+		p_err("gauge %s holds its cap of %d statistics and thresholds for callers without CAP_PERFMON who do not own it",
 		      s->gauge, AGGMON_WATCH_UNPRIV_MAX);
 		return EXIT_FAILURE;
 	}

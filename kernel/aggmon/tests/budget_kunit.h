@@ -56,8 +56,7 @@ static void aggmon_test_budget_minimum(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, up, AGGMON_BUDGET_MIN);
 	KUNIT_EXPECT_FALSE(test, aggmon_budget_size(0, 64, -64, 4, &up,
 						    &down));
-	/* One direction is not enough: each update the other way would
-	 * recall and re-grant. */
+	/* One way only is not enough: each update the other way recalls. */
 	KUNIT_EXPECT_FALSE(test, aggmon_budget_size(0, 2, -1000, 4, &up,
 						    &down));
 	KUNIT_EXPECT_FALSE(test, aggmon_budget_size(0, 1000, -64, 4, &up,

@@ -275,7 +275,11 @@ expect 1 "too many statistics for this user: see kernel.aggmon_max_user_stats (o
 expect 1 "permission denied: aggmon needs CAP_PERFMON or kernel.aggmon_paranoid <= 1" \
 	"fake: EACCES says what permission is missing" \
 	env AGGMON_FAKE_STAT_ERRNO=13 "$fake" stat read 1 absolute
-expect 1 "gauge 1 has the 256 statistics and thresholds that users without CAP_PERFMON may attach to a gauge they do not own" \
+cap_msg() {
+	printf 'gauge %s holds its cap of 256 statistics and thresholds' "$1"
+	printf ' for callers without CAP_PERFMON who do not own it'
+}
+expect 1 "$(cap_msg 1)" \
 	"fake: ENOSPC names the per-gauge cap" \
 	env AGGMON_FAKE_STAT_ERRNO=28 "$fake" stat read 1 absolute
 expect 1 "a period under 10 ms needs CAP_PERFMON (gauge 1)" \
@@ -391,7 +395,7 @@ expect 1 "too many thresholds for this user: see kernel.aggmon_max_user_threshol
 expect 1 "too many statistics for this user: see kernel.aggmon_max_user_stats (or ulimit -n)" \
 	"fake: EMFILE on a statistic names kernel.aggmon_max_user_stats" \
 	env AGGMON_FAKE_STAT_ERRNO=24 "$fake" watch 5 absolute above 1
-expect 1 "gauge 5 has the 256 statistics and thresholds that users without CAP_PERFMON may attach to a gauge they do not own" \
+expect 1 "$(cap_msg 5)" \
 	"fake: ENOSPC on a threshold names the per-gauge cap" \
 	env AGGMON_FAKE_THRESHOLD_ERRNO=28 "$fake" watch 5 absolute above 1
 expect 1 "no such gauge: nope (see 'aggmon gauge list')" "fake: watch of an unknown gauge exits 1" \
