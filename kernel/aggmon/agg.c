@@ -514,7 +514,8 @@ static int aggmon_agg_attach_gauge(struct aggmon_agg *agg)
  * Return: the file owning it, or an ERR_PTR(): -EINVAL for bad
  * parameters, -ENAMETOOLONG for a name without its NUL, -EACCES for task
  * keys without CAP_PERFMON, -ENOENT for an unknown gauge, -EMFILE when
- * the uid holds its cap, -ENOMEM.
+ * the uid holds its cap, -ENOSPC when a level aggregation finds its gauge
+ * at the cap for the caller (aggmon_watch_capped()), -ENOMEM.
  */
 struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 				    u64 *id)

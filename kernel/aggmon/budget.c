@@ -113,7 +113,9 @@ static u64 aggmon_budget_room(s64 level, s64 bound, bool up)
  * update asks this each time: it divides only when it grants.
  *
  * Return: true if a budget is worth granting: at least
- * %AGGMON_BUDGET_MIN in both directions.  With room one way only, every
+ * %AGGMON_BUDGET_MIN, and at least @cpus, in both directions, so that one
+ * CPU spending alone pays for the O(@cpus) recall and grant with as many
+ * updates.  With room one way only, every
  * update the other way would recall and re-grant all CPUs' words, which
  * costs more than the lock alone: a counter at its high watermark, or a
  * gauge just under a threshold, stays serialised.
@@ -126,7 +128,8 @@ bool aggmon_budget_size(s64 level, s64 hi, s64 lo, unsigned int cpus,
 	u64 least;
 
 	cpus = max(cpus, 1U);
-	least = (u64)AGGMON_BUDGET_MIN * cpus;
+	/* At least as many updates as a recall and a grant touch CPUs. */
+	least = (u64)max(AGGMON_BUDGET_MIN, cpus) * cpus;
 	if (room_up < least || room_down < least)
 		return false;
 	*up = min_t(u64, div_u64(room_up, cpus), AGGMON_BUDGET_MAX);

@@ -14,8 +14,9 @@
 /* A CPU's budget in either direction: room up and down share one word. */
 #define AGGMON_BUDGET_MAX	S32_MAX
 /*
- * A smaller budget in either direction leaves the gauge serialised: a
- * gauge near a bound would recall and re-grant at almost every update.
+ * A smaller budget in either direction (or one under the number of CPUs)
+ * leaves the gauge serialised: a gauge near a bound would recall and
+ * re-grant at almost every update.
  */
 #define AGGMON_BUDGET_MIN	16
 

@@ -321,15 +321,16 @@ int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
 {
 	struct aggmon_watch *watch;
 	unsigned long flags;
+	int err;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
-	watch = aggmon_watch_of(entry);
-	if (watch && capped && watch->nr_capped >= AGGMON_WATCH_UNPRIV_MAX)
-		return -ENOSPC;
 	watch = aggmon_watch_get(entry);
 	if (!watch)
 		return -ENOMEM;
-	aggmon_watch_reserve(watch, capped);
+	/* Only a watch that was there already can be full: nothing to undo. */
+	err = aggmon_watch_reserve(watch, capped);
+	if (err)
+		return err;
 	stat->capped = capped;
 	stat->watch = watch;
 	stat->gauge_id = watch->gauge_id;
@@ -384,6 +385,7 @@ int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,
 {
 	struct aggmon_watch *watch;
 	unsigned long flags;
+	int err;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
 	if (agg->source == AGGMON_AGG_SRC_GAUGE_DELTA) {
@@ -392,13 +394,13 @@ int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,
 		aggmon_gauge_rewatch(entry);
 		return 0;
 	}
-	watch = aggmon_watch_of(entry);
-	if (watch && capped && watch->nr_capped >= AGGMON_WATCH_UNPRIV_MAX)
-		return -ENOSPC;
 	watch = aggmon_watch_get(entry);
 	if (!watch)
 		return -ENOMEM;
-	aggmon_watch_reserve(watch, capped);
+	/* Only a watch that was there already can be full: nothing to undo. */
+	err = aggmon_watch_reserve(watch, capped);
+	if (err)
+		return err;
 	agg->capped = capped;
 	flags = aggmon_watch_lock(watch);
 	list_add_tail(&agg->watch_node, &watch->aggs);

@@ -83,6 +83,14 @@ static void aggmon_test_budget_extremes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, aggmon_budget_size(S64_MIN + 20, S64_MAX,
 						   S64_MIN, 1, &up, &down));
 	KUNIT_EXPECT_EQ(test, down, 19);
+	/* Past 16 CPUs, a CPU needs as many as there are CPUs. */
+	KUNIT_EXPECT_FALSE(test, aggmon_budget_size(0, 32 * 31 + 1,
+						    -32 * 32 - 1, 32, &up,
+						    &down));
+	KUNIT_EXPECT_TRUE(test, aggmon_budget_size(0, 32 * 32 + 1,
+						   -32 * 32 - 1, 32, &up,
+						   &down));
+	KUNIT_EXPECT_EQ(test, up, 32);
 	/* cpus == 0 is taken as 1, not a division by zero. */
 	KUNIT_EXPECT_TRUE(test, aggmon_budget_size(0, 100, -100, 0, &up,
 						   &down));
@@ -148,10 +156,10 @@ static void aggmon_test_budget_hand_back(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, aggmon_budget_init(&budget, GFP_KERNEL), 0);
 	/* As a grant to every possible CPU, each then spending k, 2k, ... */
 	cpumask_copy(budget.granted, cpu_possible_mask);
-	budget.up = 1000;
+	budget.up = 1 << 20;
 	for_each_possible_cpu(cpu) {
 		atomic64_set(per_cpu_ptr(budget.words, cpu),
-			     aggmon_test_word(1000 - k, 1000 + k));
+			     aggmon_test_word((1 << 20) - k, (1 << 20) + k));
 		expect += k++;
 	}
 	KUNIT_EXPECT_EQ(test, aggmon_budget_recall(&budget), expect);

@@ -64,7 +64,7 @@ static struct aggmon_watch *aggmon_test_watch_of(struct aggmon_test_watch *tw)
 	return rcu_access_pointer(tw->entry->watch);
 }
 
-/* Whether budgets are out, read under the lock (which recalls them). */
+/* Whether budgets are out: under the raw lock, which recalls nothing. */
 static bool aggmon_test_budgets_out(struct aggmon_test_watch *tw)
 {
 	struct aggmon_watch *watch = aggmon_test_watch_of(tw);
@@ -215,6 +215,9 @@ static void aggmon_test_watch_cross(struct kunit *test)
  */
 static void aggmon_test_watch_watermarks(struct kunit *test)
 {
+	unsigned int cpus = num_online_cpus();
+	/* Far enough for a budget on any number of CPUs. */
+	s64 m = 100 * (s64)cpus * max(cpus, AGGMON_BUDGET_MIN);
 	struct aggmon_stat *high, *low;
 	struct aggmon_test_watch tw;
 	int i;
@@ -222,25 +225,25 @@ static void aggmon_test_watch_watermarks(struct kunit *test)
 	aggmon_test_watch_init(test, &tw, "marks");
 	high = aggmon_test_watch_stat(test, &tw, AGGMON_STAT_HIGH_WATERMARK,
 				      0, 0);
-	aggmon_gauge_add(tw.gauge, 1000);
-	aggmon_gauge_add(tw.gauge, -1000);
+	aggmon_gauge_add(tw.gauge, m);
+	aggmon_gauge_add(tw.gauge, -m);
 	low = aggmon_test_watch_stat(test, &tw, AGGMON_STAT_LOW_WATERMARK,
 				     0, 0);
-	/* The level is 0 between the marks 1000 and 0: room up only. */
+	/* The level is 0 between the marks m and 0: room up only. */
 	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
-	aggmon_gauge_add(tw.gauge, 500);
+	aggmon_gauge_add(tw.gauge, m / 2);
 	/* A serialised update looks again later; a read looks at once. */
 	KUNIT_EXPECT_FALSE(test, aggmon_test_budgets_out(&tw));
 	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, low), 0);
 	KUNIT_EXPECT_TRUE(test, aggmon_test_budgets_out(&tw));
-	aggmon_gauge_add(tw.gauge, -500);
+	aggmon_gauge_add(tw.gauge, -m / 2);
 	for (i = 0; i < 10; i++)
 		aggmon_gauge_add(tw.gauge, i & 1 ? -40 : 50);
-	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, high), 1000);
+	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, high), m);
 	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, low), 0);
-	aggmon_gauge_add(tw.gauge, 951);
-	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, high), 1001);
-	aggmon_gauge_add(tw.gauge, -1002);
+	aggmon_gauge_add(tw.gauge, m + 1 - 50);
+	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, high), m + 1);
+	aggmon_gauge_add(tw.gauge, -(m + 2));
 	KUNIT_EXPECT_EQ(test, aggmon_test_stat_value(test, low), -1);
 	aggmon_stat_destroy(high);
 	aggmon_stat_destroy(low);
