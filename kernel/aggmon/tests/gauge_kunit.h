@@ -9,7 +9,6 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
-#include <linux/stop_machine.h>
 
 static struct aggmon_gauge_entry *aggmon_test_register(struct kunit *test,
 						       const char *name,
@@ -452,40 +451,6 @@ static s64 aggmon_test_core_read(u64 id)
 	return value;
 }
 
-struct aggmon_test_nr_running {
-	u64 id;
-	s64 gauge;
-	unsigned int nr;
-};
-
-static int aggmon_test_read_nr_running(void *data)
-{
-	struct aggmon_test_nr_running *r = data;
-
-	r->gauge = aggmon_test_core_read(r->id);
-	r->nr = nr_running();
-	return 0;
-}
-
-/*
- * sched.nr_running against nr_running(), read while every CPU waits in
- * stop_machine() with interrupts off, so no runqueue changes between the
- * two reads.  The stoppers themselves are runnable, and counted in both.
- */
-static void aggmon_test_core_nr_running(struct kunit *test)
-{
-	struct aggmon_test_nr_running r = {
-		.id = aggmon_test_core_id("sched.nr_running"),
-	};
-
-	if (!r.id)
-		kunit_skip(test, "no sched.nr_running gauge in this kernel");
-	KUNIT_ASSERT_EQ(test, stop_machine(aggmon_test_read_nr_running, &r,
-					   NULL), 0);
-	KUNIT_EXPECT_GE(test, r.nr, 1);
-	KUNIT_EXPECT_EQ(test, r.gauge, (s64)r.nr);
-}
-
 static int aggmon_test_thread(void *data)
 {
 	return 0;
@@ -526,7 +491,6 @@ static void aggmon_test_core_tasks(struct kunit *test)
 }
 
 static struct kunit_case aggmon_core_gauge_test_cases[] = {
-	KUNIT_CASE(aggmon_test_core_nr_running),
 	KUNIT_CASE(aggmon_test_core_tasks),
 	{}
 };
