@@ -166,7 +166,7 @@ bool aggmon_budget_grant(struct aggmon_budget *budget, s64 level, s64 hi,
 	budget->up = up;
 	for_each_cpu(cpu, budget->granted)
 		atomic64_set(per_cpu_ptr(budget->words, cpu),
-			     (s64)(((u64)up << 32) | down));
+			     aggmon_budget_word(up, down));
 	return true;
 }
 

@@ -44,6 +44,18 @@ bool aggmon_budget_grant(struct aggmon_budget *budget, s64 level, s64 hi,
 s64 aggmon_budget_recall(struct aggmon_budget *budget);
 
 /**
+ * aggmon_budget_word() - a CPU's word with this room left
+ * @up: room up
+ * @down: room down
+ *
+ * Return: the word; 0 means no room either way.
+ */
+static inline s64 aggmon_budget_word(u32 up, u32 down)
+{
+	return (s64)(((u64)up << 32) | down);
+}
+
+/**
  * aggmon_budget_out() - has any CPU a budget to spend?
  * @budget: the budget
  *
@@ -87,8 +99,7 @@ static inline bool aggmon_budget_spend(struct aggmon_budget *budget,
 		if (!delta)
 			return true;
 		/* Room moves from one direction to the other: no carry. */
-		new = (s64)(((u64)(up - (u32)delta) << 32) |
-			    (u32)(down + (u32)delta));
+		new = aggmon_budget_word(up - (u32)delta, down + (u32)delta);
 	} while (!atomic64_try_cmpxchg(word, &old, new));
 	return true;
 }

@@ -305,6 +305,23 @@ void aggmon_watch_unreserve(struct aggmon_watch *watch, bool capped)
 		watch->nr_capped--;
 }
 
+/*
+ * The gauge's watch, started if it had none, with room counted for one
+ * more capped object.  Only a watch that was there already can be full,
+ * so a refusal leaves nothing to undo.
+ */
+static struct aggmon_watch *aggmon_watch_join(struct aggmon_gauge_entry *entry,
+					      bool capped)
+{
+	struct aggmon_watch *watch = aggmon_watch_get(entry);
+	int err;
+
+	if (!watch)
+		return ERR_PTR(-ENOMEM);
+	err = aggmon_watch_reserve(watch, capped);
+	return err ? ERR_PTR(err) : watch;
+}
+
 /**
  * aggmon_watch_attach() - start feeding a gauge's updates to a statistic
  * @entry: the gauge
@@ -321,16 +338,11 @@ int aggmon_watch_attach(struct aggmon_gauge_entry *entry,
 {
 	struct aggmon_watch *watch;
 	unsigned long flags;
-	int err;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
-	watch = aggmon_watch_get(entry);
-	if (!watch)
-		return -ENOMEM;
-	/* Only a watch that was there already can be full: nothing to undo. */
-	err = aggmon_watch_reserve(watch, capped);
-	if (err)
-		return err;
+	watch = aggmon_watch_join(entry, capped);
+	if (IS_ERR(watch))
+		return PTR_ERR(watch);
 	stat->capped = capped;
 	stat->watch = watch;
 	stat->gauge_id = watch->gauge_id;
@@ -385,7 +397,6 @@ int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,
 {
 	struct aggmon_watch *watch;
 	unsigned long flags;
-	int err;
 
 	lockdep_assert_held(&aggmon_watch_mutex);
 	if (agg->source == AGGMON_AGG_SRC_GAUGE_DELTA) {
@@ -394,13 +405,9 @@ int aggmon_watch_attach_agg(struct aggmon_gauge_entry *entry,
 		aggmon_gauge_rewatch(entry);
 		return 0;
 	}
-	watch = aggmon_watch_get(entry);
-	if (!watch)
-		return -ENOMEM;
-	/* Only a watch that was there already can be full: nothing to undo. */
-	err = aggmon_watch_reserve(watch, capped);
-	if (err)
-		return err;
+	watch = aggmon_watch_join(entry, capped);
+	if (IS_ERR(watch))
+		return PTR_ERR(watch);
 	agg->capped = capped;
 	flags = aggmon_watch_lock(watch);
 	list_add_tail(&agg->watch_node, &watch->aggs);

@@ -4,11 +4,6 @@
  */
 #include <kunit/test.h>
 
-static s64 aggmon_test_word(u32 up, u32 down)
-{
-	return (s64)(((u64)up << 32) | down);
-}
-
 /* Each CPU gets a share of the room short of each bound. */
 static void aggmon_test_budget_size(struct kunit *test)
 {
@@ -159,7 +154,7 @@ static void aggmon_test_budget_hand_back(struct kunit *test)
 	budget.up = 1 << 20;
 	for_each_possible_cpu(cpu) {
 		atomic64_set(per_cpu_ptr(budget.words, cpu),
-			     aggmon_test_word((1 << 20) - k, (1 << 20) + k));
+			     aggmon_budget_word((1 << 20) - k, (1 << 20) + k));
 		expect += k++;
 	}
 	KUNIT_EXPECT_EQ(test, aggmon_budget_recall(&budget), expect);
@@ -168,7 +163,7 @@ static void aggmon_test_budget_hand_back(struct kunit *test)
 				atomic64_read(per_cpu_ptr(budget.words, cpu)),
 				0);
 	/* A CPU outside the grant keeps its (stray) word: not counted. */
-	atomic64_set(per_cpu_ptr(budget.words, 0), aggmon_test_word(1, 1));
+	atomic64_set(per_cpu_ptr(budget.words, 0), aggmon_budget_word(1, 1));
 	KUNIT_EXPECT_EQ(test, aggmon_budget_recall(&budget), 0);
 	aggmon_budget_free(&budget);
 }
