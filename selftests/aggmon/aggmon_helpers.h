@@ -226,24 +226,18 @@ static inline int aggmon_sysctl_write_long(const char *path, long value)
 }
 
 /*
- * Becomes uid/gid 65534 with no supplementary groups.  Changing every uid
- * from 0 clears all capabilities; check it, CAP_PERFMON and CAP_SYS_ADMIN
- * included.  Returns 0, or -1 with errno set.
+ * Checks that this process has no capability left, CAP_PERFMON and
+ * CAP_SYS_ADMIN included.  Returns 0, or -1 with errno set (EPERM if one
+ * is left).
  */
-static inline int aggmon_drop_privileges(void)
+static inline int aggmon_check_no_caps(void)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
-	if (setgroups(0, NULL))
-		return -1;
-	if (setresgid(AGGMON_NOBODY, AGGMON_NOBODY, AGGMON_NOBODY))
-		return -1;
-	if (setresuid(AGGMON_NOBODY, AGGMON_NOBODY, AGGMON_NOBODY))
-		return -1;
-	memset(data, 0, sizeof(data));
+	memset(data, 0xff, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data))
 		return -1;
 	if (data[0].effective || data[1].effective ||
@@ -252,6 +246,40 @@ static inline int aggmon_drop_privileges(void)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Drops every capability but keeps the uid (0 stays 0: the owner of
+ * what root created, without CAP_PERFMON).  Returns 0, or -1 with errno
+ * set.
+ */
+static inline int aggmon_drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data))
+		return -1;
+	return aggmon_check_no_caps();
+}
+
+/*
+ * Becomes uid/gid 65534 with no supplementary groups.  Changing every uid
+ * from 0 clears all capabilities; check it.  Returns 0, or -1 with errno
+ * set.
+ */
+static inline int aggmon_drop_privileges(void)
+{
+	if (setgroups(0, NULL))
+		return -1;
+	if (setresgid(AGGMON_NOBODY, AGGMON_NOBODY, AGGMON_NOBODY))
+		return -1;
+	if (setresuid(AGGMON_NOBODY, AGGMON_NOBODY, AGGMON_NOBODY))
+		return -1;
+	return aggmon_check_no_caps();
 }
 
 /*

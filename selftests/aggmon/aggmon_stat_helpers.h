@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,48 @@
 #endif
 
 #define NSEC_PER_MSEC		1000000ULL
+
+/* Short names for the kinds and events the tests spell out. */
+#define ABSOLUTE	((__u32)AGGMON_STAT_ABSOLUTE)
+#define HWM		((__u32)AGGMON_STAT_HIGH_WATERMARK)
+#define LWM		((__u32)AGGMON_STAT_LOW_WATERMARK)
+#define RATE		((__u32)AGGMON_STAT_RATE)
+#define BUCKET		((__u32)AGGMON_STAT_LEAKY_BUCKET)
+#define ABOVE		((__u32)AGGMON_THRESHOLD_ABOVE)
+#define BELOW		((__u32)AGGMON_THRESHOLD_BELOW)
+#define ABOVE_C		((__u32)AGGMON_THRESHOLD_ABOVE_CANCEL)
+#define BELOW_C		((__u32)AGGMON_THRESHOLD_BELOW_CANCEL)
+#define HYST		AGGMON_THRESHOLD_HYSTERESIS
+#define FIRED		((__u32)AGGMON_EVENT_FIRED)
+#define CANCELLED	((__u32)AGGMON_EVENT_CANCELLED)
+#define LOST		((__u32)AGGMON_EVENT_LOST)
+#define GONE		((__u32)AGGMON_EVENT_GONE)
+#define F_INITIAL	((__u32)AGGMON_EVENT_F_INITIAL)
+#define F_TIMER		((__u32)AGGMON_EVENT_F_TIMER)
+
+/* An ABOVE kind: fires rising to its value. */
+static inline bool is_above(__u32 kind)
+{
+	return kind == ABOVE || kind == ABOVE_C;
+}
+
+/* A kind that reports its cancellation. */
+static inline bool is_cancel_kind(__u32 kind)
+{
+	return kind == ABOVE_C || kind == BELOW_C;
+}
+
+/* The tests' random numbers: xorshift64, never 0 from a non-0 seed. */
+static inline __u64 xorshift64(__u64 *s)
+{
+	__u64 x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
 
 /* Creates a statistic: returns its fd and stores its id in *@id. */
 static inline int stat_create(__u64 gauge_id, __u32 kind, __u64 period_ns,

@@ -39,24 +39,6 @@ _Static_assert(sizeof(struct aggmon_threshold_create_attr) ==
 	       AGGMON_THRESHOLD_CREATE_SIZE_VER0, "threshold attr size");
 _Static_assert(sizeof(struct aggmon_event) == 64, "event record size");
 
-/* Short names, so that the tables below fit in 80 columns. */
-#define ABSOLUTE	((__u32)AGGMON_STAT_ABSOLUTE)
-#define HWM		((__u32)AGGMON_STAT_HIGH_WATERMARK)
-#define LWM		((__u32)AGGMON_STAT_LOW_WATERMARK)
-#define RATE		((__u32)AGGMON_STAT_RATE)
-#define BUCKET		((__u32)AGGMON_STAT_LEAKY_BUCKET)
-#define ABOVE		((__u32)AGGMON_THRESHOLD_ABOVE)
-#define BELOW		((__u32)AGGMON_THRESHOLD_BELOW)
-#define ABOVE_C		((__u32)AGGMON_THRESHOLD_ABOVE_CANCEL)
-#define BELOW_C		((__u32)AGGMON_THRESHOLD_BELOW_CANCEL)
-#define HYST		AGGMON_THRESHOLD_HYSTERESIS
-#define FIRED		((__u32)AGGMON_EVENT_FIRED)
-#define CANCELLED	((__u32)AGGMON_EVENT_CANCELLED)
-#define LOST		((__u32)AGGMON_EVENT_LOST)
-#define GONE		((__u32)AGGMON_EVENT_GONE)
-#define F_INITIAL	((__u32)AGGMON_EVENT_F_INITIAL)
-#define F_TIMER		((__u32)AGGMON_EVENT_F_TIMER)
-
 #define GAUGE_NAME	"user.kselftest.stat"
 
 /* A statistic under test. */
@@ -2158,17 +2140,6 @@ struct model_worker {
 	int err;
 };
 
-static __u64 xorshift64(__u64 *s)
-{
-	__u64 x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 /* One random update of the serialised test, made and logged in the lock. */
 static void serialised_update(struct model_worker *w)
 {
@@ -2274,16 +2245,6 @@ struct mthr {
 	__s64 *exp_value;
 	size_t nexp;
 };
-
-static bool is_above(__u32 kind)
-{
-	return kind == ABOVE || kind == ABOVE_C;
-}
-
-static bool is_cancel_kind(__u32 kind)
-{
-	return kind == ABOVE_C || kind == BELOW_C;
-}
 
 static __s64 cancel_of(const struct tdef *d)
 {

@@ -88,39 +88,12 @@
 #define AGGMON_PERIOD_MIN_UNPRIV_NS	10000000ULL	/* 10 ms */
 #endif
 
-/* Short names, so that the tables below fit in 80 columns. */
-#define ABSOLUTE	((__u32)AGGMON_STAT_ABSOLUTE)
-#define HWM		((__u32)AGGMON_STAT_HIGH_WATERMARK)
-#define LWM		((__u32)AGGMON_STAT_LOW_WATERMARK)
-#define RATE		((__u32)AGGMON_STAT_RATE)
-#define BUCKET		((__u32)AGGMON_STAT_LEAKY_BUCKET)
-#define ABOVE		((__u32)AGGMON_THRESHOLD_ABOVE)
-#define BELOW		((__u32)AGGMON_THRESHOLD_BELOW)
-#define ABOVE_C		((__u32)AGGMON_THRESHOLD_ABOVE_CANCEL)
-#define BELOW_C		((__u32)AGGMON_THRESHOLD_BELOW_CANCEL)
-#define HYST		AGGMON_THRESHOLD_HYSTERESIS
-#define FIRED		((__u32)AGGMON_EVENT_FIRED)
-#define CANCELLED	((__u32)AGGMON_EVENT_CANCELLED)
-#define F_INITIAL	((__u32)AGGMON_EVENT_F_INITIAL)
-#define F_TIMER		((__u32)AGGMON_EVENT_F_TIMER)
-
 #define GAUGE_NAME	"user.kselftest.watch"
 #ifndef CPU_ONLINE_FMT
 #define CPU_ONLINE_FMT	"/sys/devices/system/cpu/cpu%d/online"
 #endif
 #define DEFAULT_SEED	0x2545f4914f6cdd1dULL
 #define NR_TEST_CPUS	4
-
-static __u64 xorshift64(__u64 *s)
-{
-	__u64 x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
 
 /* A thread's generator: never 0, different per @i. */
 static __u64 seed_for(__u64 seed, int i)
@@ -276,16 +249,6 @@ struct wthr {
 	long fired_n;
 	long cancelled_n;
 };
-
-static bool is_above(__u32 kind)
-{
-	return kind == ABOVE || kind == ABOVE_C;
-}
-
-static bool is_cancel_kind(__u32 kind)
-{
-	return kind == ABOVE_C || kind == BELOW_C;
-}
 
 static __s64 cancel_of(const struct wdef *d)
 {
@@ -1486,26 +1449,23 @@ static void expect_unpriv_periods(struct __test_metadata *_metadata,
 	}
 }
 
-/* Clears every capability and checks that none is left; uid stays 0. */
-static int drop_caps(void)
+/*
+ * A kernel gauge is nobody's: CAP_MAX objects, then full.  Closed again,
+ * since the cap counts every such caller's objects on the gauge.  Nothing
+ * to do where the kernel has no core gauge (@kernel_gid 0).
+ */
+static void expect_capped_on_kernel_gauge(struct __test_metadata *_metadata,
+					  __u64 kernel_gid)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	static struct pile kern;
 
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capset, &hdr, data))
-		return -1;
-	memset(data, 0xff, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	if (data[0].effective || data[1].effective ||
-	    data[0].permitted || data[1].permitted) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
+	if (!kernel_gid)
+		return;
+	EXPECT_EQ(CAP_MAX, pile_attach(&kern, kernel_gid, CAP_MAX))
+		TH_LOG("on a kernel gauge: %s", strerror(errno));
+	CHILD_BAIL();
+	EXPECT_FULL(kernel_gid, kern.sfd);
+	pile_close(&kern);
 }
 
 /* A kernel gauge (owner: nobody), or 0 if this kernel has none of them. */
@@ -1531,10 +1491,10 @@ static __u64 find_kernel_gauge(void)
 static void caps_owner_child(struct __test_metadata *_metadata, __u64 gid,
 			     __u64 kernel_gid, struct chan *ch)
 {
-	static struct pile p, kern;
+	static struct pile p;
 	int fd;
 
-	EXPECT_EQ(0, drop_caps()) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, aggmon_drop_caps()) TH_LOG("%s", strerror(errno));
 	CHILD_BAIL();
 	EXPECT_EQ(0, (int)getuid());
 	EXPECT_EQ(CAP_MORE, pile_attach(&p, gid, CAP_MORE))
@@ -1546,14 +1506,8 @@ static void caps_owner_child(struct __test_metadata *_metadata, __u64 gid,
 	 * uid 0 owns no kernel gauge: capped there.  Closed again before
 	 * nobody comes, which counts on the same gauge.
 	 */
-	if (kernel_gid) {
-		EXPECT_EQ(CAP_MAX, pile_attach(&kern, kernel_gid, CAP_MAX))
-			TH_LOG("on a kernel gauge: %s", strerror(errno));
-		CHILD_BAIL();
-		EXPECT_FULL(kernel_gid, kern.sfd);
-		pile_close(&kern);
-		CHILD_BAIL();
-	}
+	expect_capped_on_kernel_gauge(_metadata, kernel_gid);
+	CHILD_BAIL();
 	EXPECT_EQ(0, chan_send(ch->up[1], 'R'));
 	EXPECT_EQ(0, chan_recv(ch->down[0], 'G'));
 	CHILD_BAIL();
@@ -1571,7 +1525,7 @@ static void caps_owner_child(struct __test_metadata *_metadata, __u64 gid,
 static void caps_nobody_child(struct __test_metadata *_metadata, __u64 gid,
 			      __u64 kernel_gid, struct chan *ch)
 {
-	static struct pile p, own, kern;
+	static struct pile p, own;
 	char item[AGGMON_ITEM_LEN];
 	int s1, fd, ogfd;
 	__u64 ogid = 0;
@@ -1621,13 +1575,7 @@ static void caps_nobody_child(struct __test_metadata *_metadata, __u64 gid,
 	CHILD_BAIL();
 
 	/* A kernel gauge is nobody's: capped. */
-	if (kernel_gid) {
-		EXPECT_EQ(CAP_MAX, pile_attach(&kern, kernel_gid, CAP_MAX))
-			TH_LOG("on a kernel gauge: %s", strerror(errno));
-		CHILD_BAIL();
-		EXPECT_FULL(kernel_gid, kern.sfd);
-		pile_close(&kern);
-	}
+	expect_capped_on_kernel_gauge(_metadata, kernel_gid);
 	CHILD_EXIT();
 }
 
