@@ -189,6 +189,8 @@ struct aggmon_gauge {
 
 int aggmon_gauge_init(struct aggmon_gauge *gauge,
 		      const struct aggmon_class *class, const char *item);
+void aggmon_gauge_prepare(struct aggmon_gauge *gauge);
+int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item);
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge);
 s64 aggmon_gauge_read(const struct aggmon_gauge *gauge);
 void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value);
@@ -262,6 +264,13 @@ struct aggmon_gauge {
 static inline int aggmon_gauge_init(struct aggmon_gauge *gauge,
 				    const struct aggmon_class *class,
 				    const char *item)
+{
+	return 0;
+}
+
+static inline void aggmon_gauge_prepare(struct aggmon_gauge *gauge) { }
+static inline int aggmon_gauge_rename(struct aggmon_gauge *gauge,
+				      const char *item)
 {
 	return 0;
 }

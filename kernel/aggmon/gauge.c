@@ -43,6 +43,12 @@
  * a grace period.  Registration is serialised by a mutex that also keeps
  * (name, item) pairs unique; finding a name is a scan of the registry,
  * which is fine for the thousands of gauges a machine has.
+ *
+ * An item may be renamed in place (a network interface that is renamed,
+ * or moved to another namespace), keeping the gauge's id, value and
+ * watchers.  Renames are rare, so readers that copy or compare an item
+ * under RCU alone retry on a sequence count that the rename bumps under
+ * the registry's mutex, rather than taking a lock.
  */
 
 #include <linux/ctype.h>
@@ -50,6 +56,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
@@ -64,6 +71,8 @@ static DEFINE_PER_CPU(s64, aggmon_sink);
 
 static DEFINE_XARRAY_ALLOC1(aggmon_gauges);
 static DEFINE_MUTEX(aggmon_register_mutex);
+static seqcount_mutex_t aggmon_item_seq =
+	SEQCNT_MUTEX_ZERO(aggmon_item_seq, &aggmon_register_mutex);
 static u32 aggmon_next_id;
 
 /**
@@ -203,6 +212,19 @@ static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
 	aggmon_gauge_free(container_of(rcu, struct aggmon_gauge_entry, rcu));
 }
 
+/* The gauge (@name, @item); the registry's mutex or rcu_read_lock() held */
+static struct aggmon_gauge_entry *__aggmon_gauge_find_name(const char *name,
+							   const char *item)
+{
+	struct aggmon_gauge_entry *entry;
+	unsigned long id;
+
+	xa_for_each(&aggmon_gauges, id, entry)
+		if (!strcmp(entry->name, name) && !strcmp(entry->item, item))
+			return entry;
+	return NULL;
+}
+
 /**
  * aggmon_gauge_register() - create a gauge and publish it
  * @gauge: the updaters' handle to set up, or NULL to use the entry's own
@@ -249,7 +271,7 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 
 	mutex_lock(&aggmon_register_mutex);
 	rcu_read_lock();
-	err = aggmon_gauge_find_name(name, item) ? -EEXIST : 0;
+	err = __aggmon_gauge_find_name(name, item) ? -EEXIST : 0;
 	rcu_read_unlock();
 	if (!err) {
 		/* The xarray writes entry->id before it publishes entry. */
@@ -315,12 +337,31 @@ struct aggmon_gauge_entry *aggmon_gauge_find_name(const char *name,
 						  const char *item)
 {
 	struct aggmon_gauge_entry *entry;
-	unsigned long id;
+	unsigned int seq;
 
-	xa_for_each(&aggmon_gauges, id, entry)
-		if (!strcmp(entry->name, name) && !strcmp(entry->item, item))
-			return entry;
-	return NULL;
+	do {
+		seq = read_seqcount_begin(&aggmon_item_seq);
+		entry = __aggmon_gauge_find_name(name, item);
+	} while (read_seqcount_retry(&aggmon_item_seq, seq));
+	return entry;
+}
+
+/**
+ * aggmon_entry_item() - copy a registered gauge's item name
+ * @entry: the gauge, found under rcu_read_lock()
+ * @item: receives the item, NUL-padded
+ *
+ * A rename may change the item meanwhile; the copy is one or the other.
+ */
+void aggmon_entry_item(const struct aggmon_gauge_entry *entry,
+		       char item[AGGMON_ITEM_LEN])
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&aggmon_item_seq);
+		strscpy_pad(item, entry->item, AGGMON_ITEM_LEN);
+	} while (read_seqcount_retry(&aggmon_item_seq, seq));
 }
 
 /**
@@ -348,6 +389,28 @@ unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count)
 		*cursor = ids[n - 1] + 1;
 	return n;
 }
+
+/**
+ * aggmon_gauge_prepare() - make a gauge safe to update before it is set up
+ * @gauge: the gauge, in memory that is zeroed or uninitialised
+ *
+ * A gauge embedded in a structure that exists before aggmon_gauge_init()
+ * may run (a runqueue at boot, a network device before it registers) is
+ * updated from the first instruction.  After this, those updates go to a
+ * per-CPU sink nobody reads, as those of a gauge whose initialisation
+ * failed do: whoever then calls aggmon_gauge_init() sets the gauge's
+ * value if it must match something counted meanwhile.
+ *
+ * Context: any; not concurrently with updates of @gauge.
+ */
+void aggmon_gauge_prepare(struct aggmon_gauge *gauge)
+{
+	gauge->pcpu = &aggmon_sink;
+	gauge->static_shares = false;
+	gauge->watched = 0;
+	gauge->entry = NULL;
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_prepare);
 
 /**
  * aggmon_gauge_init() - set up @gauge as the gauge of @class for @item
@@ -379,12 +442,10 @@ int aggmon_gauge_init(struct aggmon_gauge *gauge,
 	if (aggmon_gauge_is_static(gauge)) {
 		if (gauge->entry)
 			return -EALREADY;
+		gauge->watched = 0;
 	} else {
-		gauge->pcpu = &aggmon_sink;
-		gauge->static_shares = false;
+		aggmon_gauge_prepare(gauge);
 	}
-	gauge->watched = 0;
-	gauge->entry = NULL;
 	entry = aggmon_gauge_register(gauge, class->name, item, class->unit,
 				      AGGMON_GAUGE_KERNEL, 0);
 	return PTR_ERR_OR_ZERO(entry);
@@ -416,6 +477,48 @@ void aggmon_gauge_destroy(struct aggmon_gauge *gauge)
 		gauge->pcpu = &aggmon_sink;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_destroy);
+
+/**
+ * aggmon_gauge_rename() - give a gauge another item name
+ * @gauge: the gauge
+ * @item: the new item name, or NULL for none
+ *
+ * The gauge keeps its id, its value and everything that watches it;
+ * lookups by name find it under @item from now on.
+ *
+ * Context: process context, may sleep; not concurrently with
+ * aggmon_gauge_init() or aggmon_gauge_destroy() of @gauge.
+ * Return: 0 (also when @gauge's initialisation failed: nobody sees it),
+ * -ENAMETOOLONG or -EINVAL as aggmon_gauge_init() for @item, or -EEXIST
+ * if another gauge of the class has that item; the name stays as it was.
+ */
+int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item)
+{
+	struct aggmon_gauge_entry *entry = gauge->entry, *found;
+	int err;
+
+	item = item ?: "";
+	if (!entry)
+		return 0;
+	err = aggmon_check_strings(entry->name, item, "");
+	if (err)
+		return err;
+	mutex_lock(&aggmon_register_mutex);
+	rcu_read_lock();
+	found = __aggmon_gauge_find_name(entry->name, item);
+	rcu_read_unlock();
+	/* Renaming a gauge to the name it has is no error. */
+	if (found && found != entry) {
+		err = -EEXIST;
+	} else if (!found) {
+		write_seqcount_begin(&aggmon_item_seq);
+		strscpy_pad(entry->item, item);
+		write_seqcount_end(&aggmon_item_seq);
+	}
+	mutex_unlock(&aggmon_register_mutex);
+	return err;
+}
+EXPORT_SYMBOL_GPL(aggmon_gauge_rename);
 
 static s64 aggmon_sum(s64 __percpu *pcpu)
 {

@@ -31,7 +31,8 @@ struct aggmon_watch;
  * @rcu: frees the entry and @pcpu (unless static) after readers of the
  *	registry are done
  * @name: dotted class name
- * @item: item name, empty for a gauge without items
+ * @item: item name, empty for a gauge without items; a reader under RCU
+ *	copies it with aggmon_entry_item(), as a rename may change it
  * @unit: unit, may be empty
  */
 struct aggmon_gauge_entry {
@@ -69,6 +70,8 @@ void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry);
 struct aggmon_gauge_entry *aggmon_gauge_find(u64 id);
 struct aggmon_gauge_entry *aggmon_gauge_find_name(const char *name,
 						  const char *item);
+void aggmon_entry_item(const struct aggmon_gauge_entry *entry,
+		       char item[AGGMON_ITEM_LEN]);
 unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count);
 
 #endif /* _AGGMON_GAUGE_H */

@@ -83,7 +83,7 @@ static void aggmon_fill_info(struct aggmon_gauge_info *info,
 	info->owner_uid = entry->kind == AGGMON_GAUGE_USER ?
 		from_kuid_munged(current_user_ns(), entry->owner) : 0;
 	strscpy_pad(info->name, entry->name);
-	strscpy_pad(info->item, entry->item);
+	aggmon_entry_item(entry, info->item);
 	strscpy_pad(info->unit, entry->unit);
 }
 

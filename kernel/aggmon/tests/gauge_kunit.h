@@ -401,6 +401,83 @@ static void aggmon_test_static_flag_ignored(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, g.pcpu, (s64 __percpu *)&aggmon_sink);
 }
 
+/*
+ * A rename keeps the id, the value and the watchers' view of the gauge,
+ * and moves lookups by name; a taken or invalid item changes nothing.
+ */
+static void aggmon_test_rename(struct kunit *test)
+{
+	DEFINE_AGGMON_CLASS(test_class, "test.rename", "packets");
+	char item[AGGMON_ITEM_LEN];
+	struct aggmon_gauge g, other;
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(&g, &test_class, "eth0"), 0);
+	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(&other, &test_class, "eth1"), 0);
+	id = aggmon_gauge_id(&g);
+	aggmon_gauge_add(&g, 7);
+
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "ens3"), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_id(&g), id);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 7);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3"),
+			    g.entry);
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth0"));
+	aggmon_entry_item(g.entry, item);
+	rcu_read_unlock();
+	KUNIT_EXPECT_STREQ(test, item, "ens3");
+	/* The copy is padded: GAUGE_INFO hands out no stale bytes. */
+	KUNIT_EXPECT_EQ(test, item[AGGMON_ITEM_LEN - 1], 0);
+	KUNIT_EXPECT_EQ(test, item[4], 0);
+
+	/* Its own name is no conflict; another gauge's is. */
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "ens3"), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "eth1"), -EEXIST);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "a/b"), -EINVAL);
+	memset(item, 'x', sizeof(item));
+	item[AGGMON_ITEM_LEN - 1] = '\0';
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, item), 0);
+	/* One character more does not fit (strnlen() stops at the end). */
+	memset(item, 'x', sizeof(item));
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, item), -ENAMETOOLONG);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "ens3"), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3"),
+			    g.entry);
+	rcu_read_unlock();
+
+	aggmon_gauge_destroy(&other);
+	/* The freed name may be taken now; a removed gauge renames nothing. */
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "eth1"), 0);
+	aggmon_gauge_destroy(&g);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "eth2"), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth1"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth2"));
+	rcu_read_unlock();
+}
+
+/* A prepared gauge takes updates before init, and starts at 0 there. */
+static void aggmon_test_prepare(struct kunit *test)
+{
+	DEFINE_AGGMON_CLASS(test_class, "test.prepare", NULL);
+	struct aggmon_gauge g;
+
+	memset(&g, 0x5a, sizeof(g));
+	aggmon_gauge_prepare(&g);
+	aggmon_gauge_add(&g, 5);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_id(&g), 0);
+	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(&g, &test_class, NULL), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 0);
+	aggmon_gauge_set(&g, 3);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 3);
+	aggmon_gauge_destroy(&g);
+	aggmon_gauge_add(&g, 1);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 0);
+}
+
 static struct kunit_case aggmon_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_names),
 	KUNIT_CASE(aggmon_test_arithmetic),
@@ -412,6 +489,8 @@ static struct kunit_case aggmon_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_static_gauge),
 	KUNIT_CASE(aggmon_test_static_gauge_errors),
 	KUNIT_CASE(aggmon_test_static_flag_ignored),
+	KUNIT_CASE(aggmon_test_rename),
+	KUNIT_CASE(aggmon_test_prepare),
 	{}
 };
 
