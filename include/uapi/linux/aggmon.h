@@ -555,7 +555,8 @@ enum aggmon_key_field {
  *	data set per CPU).
  * @keys: the key, as &enum aggmon_key_field values, each at most once
  *	(%AGGMON_KEY_ARG is for kernel aggregations only, and may repeat
- *	there; %AGGMON_KEY_GAUGE is for gauge sources only).
+ *	there; %AGGMON_KEY_GAUGE is for gauge sources only); the fields past
+ *	the first @nkeys must be 0.
  * @gauge_id: the gauge whose updates are aggregated.
  * @entries: data sets per CPU, 1 to %AGGMON_AGG_ENTRIES_MAX and at most
  *	%AGGMON_AGG_BUFFER_MAX bytes of them; 0 for

@@ -2,12 +2,15 @@
 /*
  * libaggmon - printing a table as DTrace's printa() does, and as JSON.
  *
- * The text follows libdtrace's dt_consume.c to the character, trailing
- * blanks included, so that eyes and scripts used to DTrace's output read
+ * The layout follows illumos libdtrace's dt_consume.c, trailing blanks
+ * included, so that eyes and scripts used to DTrace's output read
  * aggmon's: keys with the widths of their D types (dt_print_datum()),
  * values as " %16lld", distributions drawn by dt_print_quantize(),
  * dt_print_lquantize() and dt_print_llquantize() (40 columns of '@'
- * scaled to the total of the lines shown, rounded to the nearest).
+ * scaled to the total of the lines shown, rounded to the nearest).  The
+ * numbers are not always DTrace's: a standard deviation, for one, is
+ * exact where dt_stddev() is not.  "Differences from DTrace" in
+ * Documentation/userspace-api/aggmon.rst lists where they differ.
  */
 #include <errno.h>
 #include <stdlib.h>

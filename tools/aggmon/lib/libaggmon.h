@@ -431,11 +431,14 @@ int aggmon_entry_key_format(const struct aggmon_entry *entry, __u32 index,
  * aggmon_entry_min(), aggmon_entry_max(): the value (-ENODATA if n is 0).
  * aggmon_entry_avg(): sum / n of avg or stddev, in long double.
  * aggmon_entry_avg_int(): sum / n rounded toward 0, exact: what DTrace
- *	prints (0 when n is 0, as DTrace prints, with -ENODATA).
+ *	prints while its 64-bit sum does not wrap (0 when n is 0, as DTrace
+ *	prints, with -ENODATA).
  * aggmon_entry_stddev(): the population standard deviation,
  *	sqrt(n * sumsq - sum^2) / n, the radicand computed exactly in 256 bits.
- * aggmon_entry_stddev_int(): the same rounded down, exact: what DTrace
- *	prints.
+ * aggmon_entry_stddev_int(): the same rounded down, exact: what
+ *	aggmon_print_agg() prints, where DTrace's dt_stddev() prints other
+ *	numbers ("Differences from DTrace" in
+ *	Documentation/userspace-api/aggmon.rst).
  * aggmon_entry_buckets(): a distribution's value slots, *@nbuckets of them.
  */
 int aggmon_entry_count(const struct aggmon_entry *entry, __u64 *count);

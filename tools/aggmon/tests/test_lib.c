@@ -660,6 +660,7 @@ static void test_stddev(void)
 	struct aggmon_agg_info sd = simple(1, AGGMON_AGG_STDDEV, 0, NULL);
 	static const __s64 classic[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
 	static const __s64 half[] = { 1, 2 };
+	static const __s64 near[] = { 1000000, 1000003 };
 	static const __s64 ends[] = { INT64_MAX, INT64_MIN };
 	static const __s64 same[] = { INT64_MAX, INT64_MAX, INT64_MAX };
 	const struct aggmon_entry *e;
@@ -679,7 +680,11 @@ static void test_stddev(void)
 	e = stddev_of(&t, &sd, half, ARRAY_SIZE(half));
 	check(e && !aggmon_entry_stddev_int(e, &u) && u == 0 &&
 	      !aggmon_entry_stddev(e, &d) && d == 0.5,
-	      "stddev: of 1 and 2 is 0.5 (0 as DTrace prints it)");
+	      "stddev: of 1 and 2 is 0.5, 0 rounded down (DTrace prints 1)");
+	e = stddev_of(&t, &sd, near, ARRAY_SIZE(near));
+	check(e && !aggmon_entry_stddev_int(e, &u) && u == 1 &&
+	      !aggmon_entry_stddev(e, &d) && d == 1.5,
+	      "stddev: of 1000000 and 1000003 is 1.5, 1 rounded down (DTrace prints 1000)");
 	e = stddev_of(&t, &sd, ends, ARRAY_SIZE(ends));
 	check(e && !aggmon_entry_stddev_int(e, &u) &&
 	      u == 9223372036854775807ULL &&
@@ -1179,7 +1184,9 @@ static void test_print_scalar(void)
 	struct aggmon_agg_info q = simple(3, AGGMON_AGG_QUANTIZE, 1, arg);
 	struct aggmon_agg_info m = simple(4, AGGMON_AGG_MAX, 1, arg);
 	struct aggmon_agg_info d = simple(5, AGGMON_AGG_STDDEV, 0, NULL);
+	struct aggmon_agg_info sd = simple(6, AGGMON_AGG_STDDEV, 1, arg);
 	static const __s64 dv[] = { 2, 4, 4, 4, 5, 5, 7, 9 }, one[] = { 1 };
+	static const __s64 half[] = { 1, 2 }, near[] = { 1000000, 1000003 };
 	struct recs r = { 0 };
 	__u64 k[3], *slots;
 	char *out;
@@ -1246,6 +1253,24 @@ static void test_print_scalar(void)
 	rec_fold(&r, &d, 0, NULL, dv, ARRAY_SIZE(dv));
 	out = printa(&d, &r, AGGMON_SORT_VALUE);
 	check_text(out, "\n                2\n", "printa: stddev as an integer");
+	free(out);
+
+	/*
+	 * The examples of "Differences from DTrace" in the userspace-api
+	 * guide, each value on a CPU of its own: DTrace prints 1 and 1000.
+	 */
+	k[0] = 1;
+	rec_fold(&r, &sd, 0, k, half, 1);
+	rec_fold(&r, &sd, 1, k, half + 1, 1);
+	k[0] = 2;
+	rec_fold(&r, &sd, 0, k, near, 1);
+	rec_fold(&r, &sd, 1, k, near + 1, 1);
+	out = printa(&sd, &r, AGGMON_SORT_VALUE);
+	check_text(out,
+		   "\n"
+		   "                1                0\n"
+		   "                2                1\n",
+		   "printa: stddev of {1, 2} is 0 and of {1000000, 1000003} 1, exact rounded down");
 	free(out);
 }
 
