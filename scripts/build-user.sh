@@ -10,7 +10,7 @@ mkdir -p "$out"
 cflags=(-static -O2 -Wall -Wextra -Werror -pthread
 	-I"$SRC/tools/testing/selftests" -I"$TOP/include/uapi")
 for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test aggmon_watch_test \
-	 aggmon_agg_test; do
+	 aggmon_agg_test aggmon_core_test; do
 	gcc "${cflags[@]}" -o "$out/$t" "$TOP/selftests/aggmon/$t.c"
 done
 # The user gauge that aggmon_tool_test.sh drives (guest: /bin).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Boot a QEMU kernel (TCG, 4 CPUs, two i82557b NICs on one hub) and run
-# one guest job.  The whole console goes to build/qemu-JOB.log.
+# Boot a QEMU kernel (TCG, 4 CPUs, two i82557b NICs and an e1000 on one
+# hub) and run one guest job.  The whole console goes to
+# build/qemu-JOB.log.
 # Fails if the job fails, if the time limit passes, or if the kernel
 # logged an oops, BUG, WARNING, KASAN, UBSAN or lockdep report.
 # Usage: scripts/qemu-run.sh test|bench JOB [seconds]
@@ -18,6 +19,7 @@ qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 4 -m 2G
 	-append "console=ttyS0 aggmon.job=$job panic=-1 loglevel=6"
 	-netdev hubport,id=nic0,hubid=0 -device i82557b,netdev=nic0
 	-netdev hubport,id=nic1,hubid=0 -device i82557b,netdev=nic1
+	-netdev hubport,id=nic2,hubid=0 -device e1000,netdev=nic2
 	-no-reboot -display none)
 
 if [ "$job" = shell ]; then

@@ -6,9 +6,12 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
+#include <linux/stop_machine.h>
+#include <linux/vmstat.h>
 
 static struct aggmon_gauge_entry *aggmon_test_register(struct kunit *test,
 						       const char *name,
@@ -569,8 +572,104 @@ static void aggmon_test_core_tasks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gauge, (s64)nr);
 }
 
+/* The gauges of sched.nr_running, one per possible CPU, and their sum. */
+struct aggmon_test_nr_running {
+	u64 ids[NR_CPUS];
+	s64 gauge;
+	unsigned int nr;
+};
+
+static int aggmon_test_read_nr_running(void *data)
+{
+	struct aggmon_test_nr_running *r = data;
+	int cpu;
+
+	r->gauge = 0;
+	for_each_possible_cpu(cpu)
+		r->gauge += aggmon_test_core_read(r->ids[cpu]);
+	r->nr = nr_running();
+	return 0;
+}
+
+/*
+ * sched.nr_running's items against nr_running(), read while every CPU
+ * waits in stop_machine() with interrupts off, so no runqueue changes
+ * between the reads.  The stoppers themselves are runnable, and counted
+ * in both.
+ */
+static void aggmon_test_core_nr_running(struct kunit *test)
+{
+	struct aggmon_gauge_entry *entry;
+	struct aggmon_test_nr_running *r;
+	char item[16];
+	int cpu;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	for_each_possible_cpu(cpu) {
+		snprintf(item, sizeof(item), "cpu%d", cpu);
+		rcu_read_lock();
+		entry = aggmon_gauge_find_name("sched.nr_running", item);
+		r->ids[cpu] = entry ? entry->id : 0;
+		rcu_read_unlock();
+		if (!r->ids[cpu])
+			kunit_skip(test, "no sched.nr_running:%s in this kernel",
+				   item);
+	}
+	KUNIT_ASSERT_EQ(test, stop_machine(aggmon_test_read_nr_running, r,
+					   NULL), 0);
+	KUNIT_EXPECT_GE(test, r->nr, 1);
+	KUNIT_EXPECT_EQ(test, r->gauge, (s64)r->nr);
+}
+
+struct aggmon_test_free_pages {
+	u64 id;
+	s64 gauge;
+	s64 nr;
+};
+
+static int aggmon_test_read_free_pages(void *data)
+{
+	struct aggmon_test_free_pages *r = data;
+	struct zone *zone;
+
+	r->gauge = aggmon_test_core_read(r->id);
+	r->nr = 0;
+	for_each_populated_zone(zone)
+		r->nr += zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	return 0;
+}
+
+/*
+ * mm.free_pages against NR_FREE_PAGES with vmstat's per-CPU deltas
+ * (zone_page_state_snapshot()), with every CPU stopped: exactly equal.
+ * A page allocated and freed in between moves both.
+ */
+static void aggmon_test_core_free_pages(struct kunit *test)
+{
+	struct aggmon_test_free_pages r = {
+		.id = aggmon_test_core_id("mm.free_pages"),
+	};
+	struct page *page;
+
+	if (!r.id)
+		kunit_skip(test, "no mm.free_pages gauge in this kernel");
+	page = alloc_pages(GFP_KERNEL, 4);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, stop_machine(aggmon_test_read_free_pages, &r,
+					   NULL), 0);
+	KUNIT_EXPECT_GT(test, r.nr, 0);
+	KUNIT_EXPECT_EQ(test, r.gauge, r.nr);
+	__free_pages(page, 4);
+	KUNIT_ASSERT_EQ(test, stop_machine(aggmon_test_read_free_pages, &r,
+					   NULL), 0);
+	KUNIT_EXPECT_EQ(test, r.gauge, r.nr);
+}
+
 static struct kunit_case aggmon_core_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_core_tasks),
+	KUNIT_CASE(aggmon_test_core_nr_running),
+	KUNIT_CASE(aggmon_test_core_free_pages),
 	{}
 };
 
