@@ -122,7 +122,7 @@ def core_table(r):
           " (max - min) / median of the rounds:" % core["rounds"])
     if core.get("skipped"):
         print("  (%s)" % core["skipped"])
-    print("  %-15s %-17s %9s %7s %9s %7s %6s %7s %7s"
+    print("  %-16s %-17s %9s %7s %9s %7s %6s %7s %7s"
           % ("path", "gauge", "unwatched", "spread", "watched", "spread",
              "upd/op", "upd ns", "share"))
     verdicts = []
@@ -136,7 +136,7 @@ def core_table(r):
         r.setdefault("ratios", {})["core/%s/update_share" % name] = (
             p["update_share"])
         watched = p.get("watched_ns")
-        print("  %-15s %-17s %9.1f %7s %9s %7s %5.2f%s %7s %7s"
+        print("  %-16s %-17s %9.1f %7s %9s %7s %5.2f%s %7s %7s"
               % (name, p["gauge"], p["unwatched_ns"],
                  pct(p["unwatched_spread"]),
                  "n/a" if watched is None else "%.1f" % watched,
@@ -155,9 +155,50 @@ def core_table(r):
               % ", ".join(verdicts))
 
 
+def core_ab_table(r):
+    """The same paths on the kernel built with CONFIG_AGGMON=n, beside."""
+    base, core = r.get("core_unpatched"), r.get("core")
+    if not base or not core:
+        return
+    print("  A/B, the same paths on this kernel built with CONFIG_AGGMON=n"
+          " (unpatched), median ns/op (spread):")
+    print("  %-16s %18s %18s %18s  %s"
+          % ("path", "unpatched", "patched", "patched watched",
+             "within unpatched's spread"))
+    ab = r.setdefault("core_ab", {})
+    for name, b in base["paths"].items():
+        p = core["paths"].get(name)
+        if p is None:
+            continue
+        row, verdict = [], []
+        for what, ns_, spread in (("unpatched", b["unwatched_ns"],
+                                   b["unwatched_spread"]),
+                                  ("patched", p["unwatched_ns"],
+                                   p["unwatched_spread"]),
+                                  ("watched", p.get("watched_ns"),
+                                   p.get("watched_spread"))):
+            row.append("n/a" if ns_ is None else
+                       "%.1f (%s)" % (ns_, pct(spread)))
+            if what == "unpatched" or ns_ is None:
+                continue
+            diff = (ns_ - b["unwatched_ns"]) / b["unwatched_ns"]
+            ab["%s/%s_vs_unpatched" % (name, what)] = round(diff, 4)
+            verdict.append("%s %+.1f%% %s" % (
+                what, 100 * diff,
+                "yes" if abs(diff) <= b["unwatched_spread"] else "NO"))
+        print("  %-16s %18s %18s %18s  %s"
+              % (name, row[0], row[1], row[2], ", ".join(verdict)))
+    print("  target: patched and patched watched within the spread of"
+          " unpatched on every path")
+
+
 def main():
-    out, runs = sys.argv[1], {}
+    out, runs, baselines = sys.argv[1], {}, {}
     for arg in sys.argv[2:]:
+        if arg.startswith("--unpatched="):
+            name, path = arg[len("--unpatched="):].split("=", 1)
+            baselines[name] = parse(path, "aggmon_core_json: ")
+            continue
         name, path = arg.split("=", 1)
         runs[name] = parse_bench(path)
         if runs[name] is not None:
@@ -170,6 +211,9 @@ def main():
             core = parse(path, "aggmon_core_json: ")
             if core:
                 runs[name]["core"] = core
+    for name, base in baselines.items():
+        if runs.get(name) is not None:
+            runs[name]["core_unpatched"] = base
     for name, r in runs.items():
         if r is None:
             print("%s: no benchmark result in the log" % name)
@@ -257,6 +301,7 @@ def main():
         print("  snapshot / copy_to_user per entry: %s; target <= %.2f"
               % ("n/a" if ratio is None else "%.2f" % ratio, AGG_TARGET))
         core_table(r)
+        core_ab_table(r)
         print()
     with open(out, "w") as f:
         json.dump(runs, f, indent=2)

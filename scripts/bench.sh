@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: the update-path benchmark under UML (native speed, 1 CPU)
-# and in QEMU (TCG, 4 CPUs, production-like kernel).  Prints a table and
-# writes build/bench/bench.json.  It never fails on a timing.
+# and in QEMU (TCG, 4 CPUs, production-like kernel), and the core gauges'
+# paths in QEMU again on that kernel built with CONFIG_AGGMON=n, the A/B
+# baseline.  Prints a table and writes build/bench/bench.json.  It never
+# fails on a timing.
 # Usage: scripts/bench.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +25,19 @@ log "QEMU run (builds build/kernel-bench)"
 "$TOP/scripts/qemu-run.sh" bench bench 900 || log "guest run failed; see $BUILD/qemu-bench.log"
 cp "$BUILD/qemu-bench.log" "$out/qemu.log"
 
+# The A/B baseline: the core gauges' paths on the same kernel built with
+# CONFIG_AGGMON=n, so that their hooks compile to nothing.
+log "QEMU A/B baseline (builds build/kernel-unpatched)"
+if "$TOP/scripts/build-kernel.sh" unpatched >"$out/unpatched-build.log" 2>&1; then
+	AGGMON_QEMU_KERNEL=unpatched "$TOP/scripts/qemu-run.sh" bench corebench 900 ||
+		log "baseline guest run failed; see $BUILD/qemu-corebench.log"
+	cp "$BUILD/qemu-corebench.log" "$out/qemu-unpatched.log"
+else
+	log "baseline kernel build failed; see $out/unpatched-build.log"
+	: >"$out/qemu-unpatched.log"
+fi
+
 python3 "$TOP/scripts/bench-table.py" "$out/bench.json" \
 	"UML (native, 1 CPU)=$out/uml.log" \
-	"QEMU TCG (production-like kernel)=$out/qemu.log"
+	"QEMU TCG (production-like kernel)=$out/qemu.log" \
+	"--unpatched=QEMU TCG (production-like kernel)=$out/qemu-unpatched.log"

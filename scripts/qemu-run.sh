@@ -5,6 +5,8 @@
 # Fails if the job fails, if the time limit passes, or if the kernel
 # logged an oops, BUG, WARNING, KASAN, UBSAN or lockdep report.
 # Usage: scripts/qemu-run.sh test|bench JOB [seconds]
+#   AGGMON_QEMU_KERNEL=unpatched boots build/kernel-unpatched instead of
+#   the flavour's kernel, with the flavour's initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,7 +16,7 @@ limit=${3:-900}
 logf=$BUILD/qemu-$job.log
 
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 4 -m 2G
-	-kernel "$BUILD/kernel-$flavour/arch/x86/boot/bzImage"
+	-kernel "$BUILD/kernel-${AGGMON_QEMU_KERNEL:-$flavour}/arch/x86/boot/bzImage"
 	-initrd "$BUILD/initramfs-$flavour.cpio.gz"
 	-append "console=ttyS0 aggmon.job=$job panic=-1 loglevel=6"
 	-netdev hubport,id=nic0,hubid=0 -device i82557b,netdev=nic0
