@@ -64,13 +64,14 @@ struct aggmon_threshold;
  * must not update or set any gauge (whether a gauge is watched is up to
  * userspace; a WARN catches an update that reaches a watch's lock) and
  * must not read or change anything that watches a gauge.  Core gauges
- * make that wider than it looks: forking and opening or closing a file
- * update kernel.tasks and fs.files, so a callback that does either must
- * be deferred.
- * Its %AGGMON_EVENT_GONE comes from the context
- * that removes the gauge, in process context but with the lock that
- * serialises creation and removal held: it must not create or destroy
- * statistics or thresholds either.
+ * make that wider than it looks: forking, opening or closing a file,
+ * waking a task, allocating pages or sending a packet may update one, and
+ * a callback on one runs under the locks of the path that updates it:
+ * Documentation/driver-api/aggmon.rst ("Direct callbacks and the core
+ * gauges") says what that forbids.  Its %AGGMON_EVENT_GONE comes from the
+ * context that removes the gauge, in process context but with the lock
+ * that serialises creation and removal held: it must not create or
+ * destroy statistics or thresholds either.
  *
  * With %AGGMON_THRESHOLD_DEFERRED it runs later from the system
  * workqueue, in process context, and may sleep, but must not destroy its
