@@ -39,7 +39,8 @@ make_tree() {
 kernel_doc() {
 	make_tree || return 1
 	"$tree/scripts/kernel-doc" -none -Wall \
-		"$tree"/include/linux/aggmon.h "$tree"/include/uapi/linux/aggmon.h \
+		"$tree"/include/linux/aggmon.h "$tree"/include/linux/aggmon_gauge.h \
+		"$tree"/include/uapi/linux/aggmon.h \
 		"$tree"/kernel/aggmon/*.[ch]
 }
 

@@ -11,6 +11,7 @@ OVERLAY=(
 	"kernel/aggmon:kernel/aggmon"
 	"include/uapi/linux/aggmon.h:include/uapi/linux/aggmon.h"
 	"include/linux/aggmon.h:include/linux/aggmon.h"
+	"include/linux/aggmon_gauge.h:include/linux/aggmon_gauge.h"
 	"samples/aggmon:samples/aggmon"
 	"tools/aggmon:tools/aggmon"
 	"selftests/aggmon:tools/testing/selftests/aggmon"

@@ -46,6 +46,7 @@ uapi_standalone() {
 kernel_doc() {
 	"$SRC/scripts/kernel-doc" -none -Wall \
 		"$SRC"/kernel/aggmon/*.[ch] "$SRC"/include/linux/aggmon.h \
+		"$SRC"/include/linux/aggmon_gauge.h \
 		"$SRC"/include/uapi/linux/aggmon.h "$SRC"/samples/aggmon/*.c
 }
 

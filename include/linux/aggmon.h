@@ -14,6 +14,7 @@
 #ifndef _LINUX_AGGMON_H
 #define _LINUX_AGGMON_H
 
+#include <linux/aggmon_gauge.h>
 #include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/percpu.h>
@@ -126,27 +127,6 @@ struct aggmon_agg_def {
 
 #ifdef CONFIG_AGGMON
 
-/**
- * struct aggmon_gauge - a gauge, embedded in the structure it measures
- * @pcpu: per-CPU shares; the value is the sum of all shares
- * @watched: non-zero while anything watches the updates
- * @static_shares: @pcpu is static per-CPU data from DEFINE_AGGMON_GAUGE():
- *	valid from boot, kept while the gauge is not registered, never freed
- * @entry: the gauge's registration in the aggmon core
- *
- * Embed one in the driver's own structure, as a struct percpu_counter
- * is, and set it up with aggmon_gauge_init(): an update then costs what
- * an update of the driver's own per-CPU counter would.  Code that counts
- * before any allocator runs defines one with DEFINE_AGGMON_GAUGE()
- * instead.  The fields are the core's; use the functions below.
- */
-struct aggmon_gauge {
-	s64 __percpu *pcpu;
-	unsigned int watched;
-	bool static_shares;
-	struct aggmon_gauge_entry *entry;
-};
-
 /*
  * A flag rather than is_kernel_percpu_address(): that knows only the
  * kernel image's static per-CPU area, not a module's, always says no on
@@ -190,39 +170,11 @@ struct aggmon_gauge {
 
 int aggmon_gauge_init(struct aggmon_gauge *gauge,
 		      const struct aggmon_class *class, const char *item);
-void aggmon_gauge_prepare(struct aggmon_gauge *gauge);
 int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item);
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge);
 s64 aggmon_gauge_read(const struct aggmon_gauge *gauge);
 void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value);
 u64 aggmon_gauge_id(const struct aggmon_gauge *gauge);
-void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta);
-
-/**
- * aggmon_gauge_add() - add @delta to a gauge
- * @gauge: the gauge
- * @delta: the amount, negative to subtract
- *
- * Context: any but NMI.  While nothing watches the gauge this is a load
- * of @gauge->watched, a branch predicted not taken and one per-CPU add,
- * with preemption disabled around the two (free without
- * CONFIG_PREEMPT_COUNT): the first statistic on a gauge waits for a
- * grace period after setting the flag, and so knows that every update
- * that missed it has reached its share (kernel/aggmon/watch.c).  A
- * watched gauge's update stays on its CPU while it is far from every
- * threshold and watermark.  No static key guards the branch: attaching
- * the first statistic in the system would then patch every update site
- * with IPIs to all CPUs, at any user's request.
- */
-static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta)
-{
-	preempt_disable_notrace();
-	if (unlikely(READ_ONCE(gauge->watched)))
-		__aggmon_gauge_watched(gauge, delta);
-	else
-		this_cpu_add(*gauge->pcpu, delta);
-	preempt_enable_notrace();
-}
 
 struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,
 				       enum aggmon_stat_kind kind,
@@ -252,10 +204,6 @@ static inline u64 aggmon_time_stamp(void)
 
 #else /* !CONFIG_AGGMON */
 
-/* Empty: a gauge embedded in a driver's structure takes no room. */
-struct aggmon_gauge {
-};
-
 /* Not defined: only the empty inlines below take its address. */
 #define DEFINE_AGGMON_GAUGE(_var)	extern struct aggmon_gauge _var
 /* Unused, empty and static: the compiler emits nothing for it. */
@@ -269,7 +217,6 @@ static inline int aggmon_gauge_init(struct aggmon_gauge *gauge,
 	return 0;
 }
 
-static inline void aggmon_gauge_prepare(struct aggmon_gauge *gauge) { }
 static inline int aggmon_gauge_rename(struct aggmon_gauge *gauge,
 				      const char *item)
 {
@@ -287,8 +234,6 @@ static inline u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
 {
 	return 0;
 }
-
-static inline void aggmon_gauge_add(struct aggmon_gauge *gauge, s64 delta) { }
 
 static inline struct aggmon_stat *
 aggmon_stat_create(struct aggmon_gauge *gauge, enum aggmon_stat_kind kind,
@@ -364,27 +309,5 @@ static inline u64 aggmon_time_stamp(void)
 #define AGGMON_TIME_END(_agg, _stamp, _args)				\
 	((void)(_stamp), (void)sizeof(_agg), (void)sizeof(_args))
 #endif
-
-/**
- * aggmon_gauge_inc() - add one to a gauge
- * @gauge: the gauge
- *
- * Context: any but NMI.
- */
-static inline void aggmon_gauge_inc(struct aggmon_gauge *gauge)
-{
-	aggmon_gauge_add(gauge, 1);
-}
-
-/**
- * aggmon_gauge_dec() - subtract one from a gauge
- * @gauge: the gauge
- *
- * Context: any but NMI.
- */
-static inline void aggmon_gauge_dec(struct aggmon_gauge *gauge)
-{
-	aggmon_gauge_add(gauge, -1);
-}
 
 #endif /* _LINUX_AGGMON_H */
