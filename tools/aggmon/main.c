@@ -14,6 +14,7 @@
 #include "main.h"
 
 bool json_output;
+const char *err_where;
 struct json_writer *json_wtr;
 
 static bool pretty_output;
@@ -26,7 +27,8 @@ static __printf(1, 0) void vp_err(const char *fmt, va_list ap,
 	char msg[2048];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fprintf(stderr, "aggmon: %s\n%s", msg, tail);
+	fprintf(stderr, "aggmon: %s%s%s\n%s", err_where ?: "",
+		err_where ? ": " : "", msg, tail);
 }
 
 void p_err(const char *fmt, ...)

@@ -131,6 +131,10 @@ cases() {
 		"aggmon stat read 5 bucket period 1s " "drain interval count"
 	check "$mode: no keyword where a value is due" \
 		"aggmon stat read 5 rate period " ""
+	check "$mode: watch: a KIND or a THRESHOLD after GAUGE" "aggmon watch 5 " \
+		"absolute hwm lwm rate bucket $thr"
+	check "$mode: watch: KIND left out" "aggmon watch 5 above 1 " \
+		"cancel queue count duration -- $thr"
 	check "$mode: watch: threshold kinds" "aggmon watch 5 hwm " "$thr"
 	check "$mode: watch: rate needs a period first" \
 		"aggmon watch 5 rate " "period $thr"
