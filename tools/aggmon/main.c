@@ -106,7 +106,8 @@ static int do_help(int argc, char **argv)
 	printf("Usage: aggmon [OPTIONS] OBJECT { COMMAND | help }\n"
 	       "       aggmon help\n"
 	       "\n"
-	       "       OBJECT  := { gauge | agg | stat | watch | threshold | top | monitor }\n"
+	       "       OBJECT  := { gauge | agg | stat | watch | threshold | top | monitor |\n"
+	       "                    export }\n"
 	       "       OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
 	       "\n"
 	       "Show the kernel's gauges (aggmon system call, Linux with CONFIG_AGGMON).\n"
@@ -141,6 +142,7 @@ static const struct cmd objects[] = {
 	{ "threshold",	do_threshold },
 	{ "top",	do_top },
 	{ "monitor",	do_monitor },
+	{ "export",	do_export },
 	{ NULL,		NULL },
 };
 

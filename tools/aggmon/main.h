@@ -47,5 +47,6 @@ int do_watch(int argc, char **argv);
 int do_threshold(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_export(int argc, char **argv);
 
 #endif /* __AGGMON_MAIN_H */

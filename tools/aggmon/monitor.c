@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "stat.h"
 
 static int do_help(int argc, char **argv)
@@ -28,6 +29,7 @@ static int do_help(int argc, char **argv)
 	       "FILE holds one monitor per line; '#' starts a comment:\n"
 	       "\n"
 	       "       watch GAUGE [STAT] THRESHOLD...\n"
+	       "       metrics PATH [interval DURATION] [format { openmetrics | prometheus }]\n"
 	       "       GAUGE     := { ID | NAME[:ITEM] }\n"
 	       "       STAT      := { absolute | hwm | lwm | rate period DURATION |\n"
 	       "                      bucket period DURATION drain N }\n"
@@ -49,7 +51,10 @@ static int do_help(int argc, char **argv)
 	       "TIME TYPE GAUGE STAT THRESHOLD [value V] seq S [lost L] [initial] [timer],\n"
 	       "TIME in UTC, ISO 8601, TYPE one of fired, cancelled, lost, gone.  Lost\n"
 	       "events are reported on the line that follows them and at the end.\n"
-	       "The words after watch are those of 'aggmon watch'.\n"
+	       "The words after watch are those of 'aggmon watch'.  With a metrics line,\n"
+	       "PATH is kept current (every 15s by default; PATH.tmp renamed) with what\n"
+	       "'aggmon export' prints and each watch's statistic, threshold states and\n"
+	       "event counts, for node_exporter's textfile collector.\n"
 	       "The monitor stops on SIGINT, SIGTERM or SIGHUP, after count N events or\n"
 	       "after DURATION.  check only reads FILE, finds the gauges and prints the\n"
 	       "monitors as they would be created.\n"
@@ -70,6 +75,10 @@ struct threshold {
 	struct monitor *mon;
 	int fd;
 	__u64 id;
+	/* For the metrics: events by type, events lost, the last event. */
+	__u64 events[AGGMON_EVENT_GONE + 1];
+	__u64 lost;
+	__u32 last;
 };
 
 struct monitor {
@@ -83,10 +92,23 @@ struct monitor {
 	struct stat_spec stat;
 };
 
+/* "metrics FILE [interval DURATION] [format F]": the file kept current. */
+struct metrics {
+	char *path;			/* NULL: none */
+	unsigned int line;
+	__u64 interval_ns;
+	bool prometheus;		/* the classic format */
+	__u64 next_ns;
+	__u64 failures;			/* writes failed since the last one done */
+};
+
+#define METRICS_INTERVAL_NS	(15 * NSEC_PER_SEC)
+
 struct config {
 	const char *file;
 	struct monitor *mon;
 	size_t nr_mon;
+	struct metrics metrics;
 };
 
 static void monitor_free(struct monitor *m)
@@ -110,6 +132,7 @@ static void config_free(struct config *cfg)
 	for (i = 0; i < cfg->nr_mon; i++)
 		monitor_free(&cfg->mon[i]);
 	free(cfg->mon);
+	free(cfg->metrics.path);
 }
 
 /* "watch WATCH" into @m. */
@@ -119,7 +142,7 @@ static int parse_line_words(struct words *ws, struct monitor *m)
 	int err;
 
 	if (strcmp(peek(ws), "watch"))
-		return parse_err(ws, "unknown directive '%s': expected watch",
+		return parse_err(ws, "unknown directive '%s': expected watch or metrics",
 				 peek(ws));
 	ws->pos++;
 	err = parse_watch(ws, &m->w, NULL);
@@ -137,6 +160,45 @@ static int parse_line_words(struct words *ws, struct monitor *m)
 			.spec = m->w.thr[i], .mon = m, .fd = -1,
 		};
 	m->nr_thr = m->w.nr_thr;
+	return 0;
+}
+
+/* "metrics FILE [interval DURATION] [format { openmetrics | prometheus }]" */
+static int parse_metrics(struct words *ws, struct metrics *mt,
+			 unsigned int line)
+{
+	bool has_format = false;
+
+	if (mt->path)
+		return parse_err(ws, "metrics given twice, first on line %u",
+				 mt->line);
+	mt->line = line;
+	ws->pos++;
+	if (!peek(ws))
+		return parse_err(ws, "metrics needs a FILE");
+	mt->path = strdup(peek(ws));
+	if (!mt->path) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	ws->pos++;
+	while (peek(ws)) {
+		if (at_keyword(ws, "interval")) {
+			if (mt->interval_ns)
+				return parse_err(ws, "interval given twice");
+			if (take_duration(ws, INTERVAL_MIN_NS, INTERVAL_MAX_NS,
+					  &mt->interval_ns))
+				return EXIT_USAGE;
+		} else if (at_keyword(ws, "format")) {
+			if (take_format(ws, &has_format, &mt->prometheus))
+				return EXIT_USAGE;
+		} else {
+			return parse_err(ws, "unknown metrics option '%s'",
+					 peek(ws));
+		}
+	}
+	if (!mt->interval_ns)
+		mt->interval_ns = METRICS_INTERVAL_NS;
 	return 0;
 }
 
@@ -171,7 +233,14 @@ static int parse_line(struct config *cfg, const char *line, unsigned int nr)
 		return EXIT_FAILURE;
 	}
 	err = split_words(text, &ws);
-	if (err || !ws.count) {
+	if (!err && ws.count && !strcmp(ws.word[0], "metrics")) {
+		char where[PATH_MAX + 16];
+
+		snprintf(where, sizeof(where), "%s:%u", cfg->file, nr);
+		ws.where = where;
+		err = parse_metrics(&ws, &cfg->metrics, nr);
+	}
+	if (err || !ws.count || !strcmp(ws.word[0], "metrics")) {
 		free(ws.word);
 		free(text);
 		return err;
@@ -365,6 +434,185 @@ static void check_print(const struct config *cfg)
 	}
 	if (json_output)
 		jsonw_end_array(json_wtr);
+	if (cfg->metrics.path && !json_output) {
+		duration_format(cfg->metrics.interval_ns, stat, sizeof(stat));
+		printf("%s:%u: metrics %s interval %s format %s\n", cfg->file,
+		       cfg->metrics.line, cfg->metrics.path, stat,
+		       cfg->metrics.prometheus ? "prometheus" : "openmetrics");
+	}
+}
+
+/*
+ * The metrics file
+ * ================
+ *
+ * Besides every gauge and aggregation ('aggmon export'), per watch line:
+ *   aggmon_monitor_stat{line, gauge, stat}		the statistic's value
+ *   aggmon_monitor_threshold_state{..., threshold}	1 past the threshold
+ *	(for the -cancel kinds: fired and not cancelled), 0 not, absent
+ *	once its gauge is gone
+ *   aggmon_monitor_events_total{..., type}		events by type
+ *   aggmon_monitor_events_lost_total{...}		events lost, queue full
+ */
+
+static void monitor_labels(const struct monitor *m, struct om_labels *l)
+{
+	char line[16], stat[64];
+
+	snprintf(line, sizeof(line), "%u", m->line);
+	stat_format(&m->stat.w, stat, sizeof(stat));
+	om_labels_init(l);
+	om_label(l, "line", line);
+	om_label(l, "gauge", m->stat.label);
+	om_label(l, "stat", stat);
+}
+
+static void threshold_labels(const struct threshold *t, struct om_labels *l)
+{
+	char thr[64];
+
+	monitor_labels(t->mon, l);
+	threshold_format(&t->spec, false, thr, sizeof(thr));
+	om_label(l, "threshold", thr);
+}
+
+/* 1 past the threshold, 0 not, -1 unknown (gone, or not read). */
+static int threshold_state(const struct threshold *t, bool has_value,
+			   __s64 value)
+{
+	bool above = t->spec.kind == AGGMON_THRESHOLD_ABOVE ||
+		     t->spec.kind == AGGMON_THRESHOLD_ABOVE_CANCEL;
+	bool cancel = t->spec.kind == AGGMON_THRESHOLD_ABOVE_CANCEL ||
+		      t->spec.kind == AGGMON_THRESHOLD_BELOW_CANCEL;
+
+	if (t->last == AGGMON_EVENT_GONE)
+		return -1;
+	if (cancel)
+		return t->last == AGGMON_EVENT_FIRED;
+	if (!has_value)
+		return -1;
+	return above ? value >= t->spec.value : value <= t->spec.value;
+}
+
+static int write_monitor_metrics(struct om_writer *w, const struct config *cfg,
+				 struct seen *seen)
+{
+	static const char *const families[] = {
+		"aggmon_monitor_stat", "aggmon_monitor_threshold_state",
+		"aggmon_monitor_events", "aggmon_monitor_events_lost",
+	};
+	struct aggmon_stat_info si;
+	struct om_labels l, lt;
+	bool *has_value;
+	__s64 *values;
+	size_t i, j, f;
+	__u32 type;
+	int err = 0, state;
+
+	for (f = 0; f < ARRAY_SIZE(families); f++)
+		if (seen_add(seen, families[f], "aggmon monitor", &err) || err)
+			return err ?: EXIT_FAILURE;
+	has_value = calloc(cfg->nr_mon ?: 1, sizeof(*has_value));
+	values = calloc(cfg->nr_mon ?: 1, sizeof(*values));
+	if (!has_value || !values) {
+		free(has_value);
+		free(values);
+		return -ENOMEM;
+	}
+	om_family(w, "aggmon_monitor_stat", OM_GAUGE, NULL,
+		  "aggmon monitor: the value of the statistic of a watch line");
+	for (i = 0; i < cfg->nr_mon; i++) {
+		if (aggmon_stat_info(cfg->mon[i].stat.fd, &si))
+			continue;	/* gone */
+		has_value[i] = true;
+		values[i] = si.value;
+		monitor_labels(&cfg->mon[i], &l);
+		om_sample_s64(w, "aggmon_monitor_stat", "", &l, si.value);
+	}
+	om_family(w, "aggmon_monitor_threshold_state", OM_GAUGE, NULL,
+		  "aggmon monitor: 1 where the statistic is past the threshold (fired, for the -cancel kinds)");
+	for (i = 0; i < cfg->nr_mon; i++)
+		for (j = 0; j < cfg->mon[i].nr_thr; j++) {
+			const struct threshold *t = &cfg->mon[i].thr[j];
+
+			state = threshold_state(t, has_value[i], values[i]);
+			if (state < 0)
+				continue;
+			threshold_labels(t, &l);
+			om_sample_s64(w, "aggmon_monitor_threshold_state", "",
+				      &l, state);
+		}
+	om_family(w, "aggmon_monitor_events", OM_COUNTER, NULL,
+		  "aggmon monitor: the events of a threshold, by type");
+	for (i = 0; i < cfg->nr_mon; i++)
+		for (j = 0; j < cfg->mon[i].nr_thr; j++) {
+			const struct threshold *t = &cfg->mon[i].thr[j];
+
+			threshold_labels(t, &l);
+			for (type = AGGMON_EVENT_FIRED; type <= AGGMON_EVENT_GONE;
+			     type++) {
+				lt = l;
+				om_label(&lt, "type", aggmon_event_type_name(type));
+				om_sample_u64(w, "aggmon_monitor_events",
+					      "_total", &lt, t->events[type]);
+			}
+		}
+	om_family(w, "aggmon_monitor_events_lost", OM_COUNTER, NULL,
+		  "aggmon monitor: the events a threshold lost, its queue full");
+	for (i = 0; i < cfg->nr_mon; i++)
+		for (j = 0; j < cfg->mon[i].nr_thr; j++) {
+			threshold_labels(&cfg->mon[i].thr[j], &l);
+			om_sample_u64(w, "aggmon_monitor_events_lost", "_total",
+				      &l, cfg->mon[i].thr[j].lost);
+		}
+	free(has_value);
+	free(values);
+	return 0;
+}
+
+static int write_metrics(FILE *f, void *arg)
+{
+	const struct config *cfg = arg;
+	struct om_writer w = { .f = f, .openmetrics = !cfg->metrics.prometheus };
+	struct seen seen = { 0 };
+	int err;
+
+	err = write_monitor_metrics(&w, cfg, &seen);
+	if (!err)
+		err = export_all(&w, &seen);
+	seen_free(&seen);
+	return err;
+}
+
+/*
+ * Write the metrics file if it is due.  A write that fails is said once
+ * and counted; the count is said when a write works again.
+ */
+static void metrics_update(struct config *cfg, bool now)
+{
+	struct metrics *mt = &cfg->metrics;
+	__u64 t = now_ns();
+	int err;
+
+	if (!mt->path || (!now && t < mt->next_ns))
+		return;
+	mt->next_ns = t + mt->interval_ns;
+	err = metrics_file_replace(mt->path, write_metrics, cfg);
+	if (err) {
+		if (!mt->failures++) {
+			if (err < 0)
+				p_err("cannot write the metrics file %s: %s (counting the failures)",
+				      mt->path, strerror(-err));
+			else
+				p_err("cannot write the metrics file %s (counting the failures)",
+				      mt->path);
+		}
+		return;
+	}
+	if (mt->failures)
+		p_err("wrote the metrics file %s again, after %llu failed writes",
+		      mt->path, (unsigned long long)mt->failures);
+	mt->failures = 0;
 }
 
 /*
@@ -373,6 +621,7 @@ static void check_print(const struct config *cfg)
  */
 
 struct log_state {
+	struct config *cfg;
 	unsigned long long count, logged;
 	__u64 seq;
 	char member[256];
@@ -443,8 +692,14 @@ static void log_text(const struct threshold *thr,
 static int log_event(const struct aggmon_event *ev, void *cookie, void *arg)
 {
 	struct log_state *ls = arg;
+	struct threshold *thr = cookie;
 	char time[48];
 
+	if (ev->type <= AGGMON_EVENT_GONE) {
+		thr->events[ev->type]++;
+		thr->last = ev->type == AGGMON_EVENT_LOST ? thr->last : ev->type;
+	}
+	thr->lost += ev->lost;
 	realtime_format(mono_to_realtime_ns(ev->time_ns), time, sizeof(time));
 	ls->seq++;
 	if (json_output)
@@ -460,20 +715,22 @@ static int log_event(const struct aggmon_event *ev, void *cookie, void *arg)
 }
 
 /* Log events until a signal, @count events or @duration_ns (0: none). */
-static int log_events(struct aggmon_event_set *set, unsigned long long count,
-		      __u64 duration_ns)
+static int log_events(struct config *cfg, struct aggmon_event_set *set,
+		      unsigned long long count, __u64 duration_ns)
 {
-	struct log_state ls = { .count = count };
+	struct log_state ls = { .cfg = cfg, .count = count };
 	__u64 end = duration_ns ? now_ns() + duration_ns : 0;
 	int timeout, ret, status = EXIT_SUCCESS;
 
 	if (gethostname(ls.member, sizeof(ls.member) - 1))
 		snprintf(ls.member, sizeof(ls.member), "localhost");
+	metrics_update(cfg, true);
 	while (!stop_requested() && !ls.done) {
 		timeout = wait_slice_ms(end);
 		if (!timeout)
 			break;
 		ret = aggmon_event_set_wait(set, timeout, log_event, &ls);
+		metrics_update(cfg, false);
 		if (ret < 0 && ret != -EINTR)
 			return p_sys_err(ret, NULL, "cannot read the events");
 		if (!aggmon_event_set_size(set) && !ls.done) {
@@ -485,10 +742,16 @@ static int log_events(struct aggmon_event_set *set, unsigned long long count,
 	if (aggmon_event_set_lost(set))
 		p_err("%llu events were lost: the queues were full (see queue N)",
 		      (unsigned long long)aggmon_event_set_lost(set));
+	/* The last state, with the events of the end. */
+	metrics_update(cfg, true);
+	if (cfg->metrics.failures)
+		p_err("%llu writes of the metrics file %s failed",
+		      (unsigned long long)cfg->metrics.failures,
+		      cfg->metrics.path);
 	return status;
 }
 
-static int config_run(const struct config *cfg, unsigned long long count,
+static int config_run(struct config *cfg, unsigned long long count,
 		      __u64 duration_ns)
 {
 	struct aggmon_event_set *set;
@@ -502,7 +765,7 @@ static int config_run(const struct config *cfg, unsigned long long count,
 	for (i = 0; !err && i < cfg->nr_mon; i++)
 		err = monitor_create(&cfg->mon[i], set);
 	if (!err)
-		err = log_events(set, count, duration_ns);
+		err = log_events(cfg, set, count, duration_ns);
 	aggmon_event_set_free(set);
 	return err;
 }

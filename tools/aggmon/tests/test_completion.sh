@@ -98,7 +98,7 @@ fake_check() {
 
 gauges='net.e100.tx_packets:eth0 net.e100.tx_packets:eth1 mm.free_pages
 	user.test.temp:probe:1 sched.reads'
-objects='help gauge agg stat watch threshold top monitor'
+objects='help gauge agg stat watch threshold top monitor export'
 options='--json --pretty --help --version -j -p -h -V'
 thr='above below above-cancel below-cancel'
 
@@ -179,6 +179,11 @@ cases() {
 	check "$mode: top sort orders" "aggmon top sort " "name value rate"
 	check "$mode: top: keywords once, filter again" \
 		"aggmon top filter net. batch " "interval sort filter count"
+	check "$mode: export keywords" "aggmon export " "help format output"
+	check "$mode: export formats" "aggmon export format " \
+		"openmetrics prometheus"
+	check "$mode: export: format given once" \
+		"aggmon export format prometheus " "output"
 	check "$mode: monitor commands" "aggmon monitor " "config help"
 	check "$mode: monitor options" "aggmon monitor -" "-c --config $options"
 	check "$mode: monitor FILE" "aggmon monitor -c $tmp/conf/" \

@@ -17,33 +17,6 @@ fake=$build/tests/aggmon-fake
 # TAP counters, $tmp, report and run.
 . "$here/tap.sh"
 
-# expect STATUS STDERR DESCRIPTION CMD...: the status, and stderr exactly
-# "aggmon: STDERR" on its first line (unless STDERR is empty); stdout must
-# be empty for a failure.
-expect() {
-	local status=$1 text=$2 desc=$3
-
-	shift 3
-	run "$@"
-	if [ "$rc" -eq "$status" ] &&
-	   { [ -z "$text" ] || [ "$(head -n 1 "$tmp/err")" = "aggmon: $text" ]; } &&
-	   { [ "$status" -eq 0 ] || [ ! -s "$tmp/out" ]; }; then
-		report pass "$desc"
-	else
-		report fail "$desc (status $rc, expected $status)"
-	fi
-}
-
-# same FILE DESCRIPTION: the last command succeeded and $tmp/out is FILE.
-same() {
-	if [ "$rc" -eq 0 ] && cmp -s "$1" "$tmp/out"; then
-		report pass "$2"
-	else
-		diff -u "$1" "$tmp/out" | sed 's/^/# /'
-		report fail "$2"
-	fi
-}
-
 # pycheck DESCRIPTION CODE: the last command succeeded and the Python CODE
 # passes, with out the bytes of $tmp/out and docs its JSON documents,
 # one a line.
@@ -268,7 +241,7 @@ bad() {
 }
 
 bad "watch 5 hwm abve 100" "unknown threshold kind 'abve'"
-bad "wach 5 hwm above 100" "unknown directive 'wach': expected watch"
+bad "wach 5 hwm above 100" "unknown directive 'wach': expected watch or metrics"
 bad "watch" "watch needs a GAUGE first"
 bad "watch hwm above 100" "watch needs a GAUGE first"
 bad "watch 5" "watch needs a threshold: above, below, above-cancel or below-cancel"
