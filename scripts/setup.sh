@@ -8,6 +8,7 @@ packages=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
 	python3 python3-ply python3-git perl git xz-utils python3-sphinx
 	bash-completion prometheus python3-prometheus-client
+	systemd-journal-remote
 )
 
 missing=()

@@ -218,6 +218,7 @@ mask_iso() {
 mask_ids() {
 	sed 's/"time":[0-9][^,]*,/"time":T,/
 	     s/"time_ns":[0-9]*,/"time_ns":N,/
+	     s/"monotonic_ns":[0-9]*,/"monotonic_ns":M,/
 	     s/"member":"[^"]*",/"member":"HOST",/
 	     s/"stat_id":[0-9]*,/"stat_id":S,/
 	     s/"threshold_id":[0-9]*,/"threshold_id":H,/' "$1"
@@ -659,7 +660,7 @@ check 0 "$tmp/exp" "$tmp/got" \
 	"monitor --config FILE duration 2s logs an initial fired line (NAME:ITEM)"
 
 oneline >"$tmp/exp" <<EOF
-{"time":"TIME","member":"HOST","seq":1,"type":"fired","gauge":"$GI",
+{"time":"TIME","monotonic_ns":M,"member":"HOST","seq":1,"type":"fired","gauge":"$GI",
 "gauge_id":$id,"stat":"absolute","stat_id":S,"threshold":"below",
 "threshold_value":0,"threshold_id":H,"value":0,"event_seq":1,"lost":0,
 "initial":true,"timer":false,"line":1}

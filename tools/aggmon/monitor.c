@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eventlog.h"
 #include "export.h"
 #include "stat.h"
 
@@ -30,6 +31,11 @@ static int do_help(int argc, char **argv)
 	       "\n"
 	       "       watch GAUGE [STAT] THRESHOLD...\n"
 	       "       metrics PATH [interval DURATION] [format { openmetrics | prometheus }]\n"
+	       "       log { text | json | export } [FILE | -]\n"
+	       "       log journal [SOCKET]\n"
+	       "       member ID\n"
+	       "       state FILE\n"
+	       "       snapshot interval DURATION\n"
 	       "       GAUGE     := { ID | NAME[:ITEM] }\n"
 	       "       STAT      := { absolute | hwm | lwm | rate period DURATION |\n"
 	       "                      bucket period DURATION drain N }\n"
@@ -55,6 +61,13 @@ static int do_help(int argc, char **argv)
 	       "PATH is kept current (every 15s by default; PATH.tmp renamed) with what\n"
 	       "'aggmon export' prints and each watch's statistic, threshold states and\n"
 	       "event counts, for node_exporter's textfile collector.\n"
+	       "The log: each event and snapshot (of each watch's statistic, every\n"
+	       "interval) is a record with a sequence id (kept across restarts in the\n"
+	       "state FILE, or $STATE_DIRECTORY/seq) and the member (ID, else\n"
+	       "/etc/machine-id); the records go to each log line's sink: text or JSON\n"
+	       "lines, the journal (native protocol), a Journal Export Format stream\n"
+	       "for systemd-journal-remote; records a sink cannot take are counted\n"
+	       "and said.  See aggmon(8).\n"
 	       "The monitor stops on SIGINT, SIGTERM or SIGHUP, after count N events or\n"
 	       "after DURATION.  check only reads FILE, finds the gauges and prints the\n"
 	       "monitors as they would be created.\n"
@@ -109,6 +122,12 @@ struct config {
 	struct monitor *mon;
 	size_t nr_mon;
 	struct metrics metrics;
+	struct event_log log;
+	char *member;			/* NULL: the machine id */
+	char *state;			/* NULL: $STATE_DIRECTORY/seq, or none */
+	__u64 snapshot_ns;		/* 0: no snapshots */
+	__u64 next_snapshot_ns;
+	unsigned int member_line, state_line, snapshot_line;
 };
 
 static void monitor_free(struct monitor *m)
@@ -133,6 +152,8 @@ static void config_free(struct config *cfg)
 		monitor_free(&cfg->mon[i]);
 	free(cfg->mon);
 	free(cfg->metrics.path);
+	free(cfg->member);
+	free(cfg->state);
 }
 
 /* "watch WATCH" into @m. */
@@ -142,7 +163,7 @@ static int parse_line_words(struct words *ws, struct monitor *m)
 	int err;
 
 	if (strcmp(peek(ws), "watch"))
-		return parse_err(ws, "unknown directive '%s': expected watch or metrics",
+		return parse_err(ws, "unknown directive '%s': expected watch, metrics, log, member, state or snapshot",
 				 peek(ws));
 	ws->pos++;
 	err = parse_watch(ws, &m->w, NULL);
@@ -202,6 +223,75 @@ static int parse_metrics(struct words *ws, struct metrics *mt,
 	return 0;
 }
 
+/* "NAME VALUE", once: *@value, a copy of VALUE, and *@line. */
+static int parse_once(struct words *ws, char **value, unsigned int *line,
+		      unsigned int nr, const char *what)
+{
+	const char *name = peek(ws);
+
+	if (*value)
+		return parse_err(ws, "%s given twice, first on line %u", name,
+				 *line);
+	if (ws->count != 2)
+		return parse_err(ws, ws->count < 2 ? "%s needs %s" :
+				 "%s takes only %s", name, what);
+	*value = strdup(ws->word[1]);
+	if (!*value) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	*line = nr;
+	return 0;
+}
+
+/* "snapshot interval DURATION" */
+static int parse_snapshot(struct words *ws, struct config *cfg,
+			  unsigned int nr)
+{
+	if (cfg->snapshot_ns)
+		return parse_err(ws, "snapshot given twice, first on line %u",
+				 cfg->snapshot_line);
+	ws->pos++;
+	if (!at_keyword(ws, "interval"))
+		return parse_err(ws, "snapshot needs interval DURATION");
+	if (take_duration(ws, INTERVAL_MIN_NS, INTERVAL_MAX_NS,
+			  &cfg->snapshot_ns))
+		return EXIT_USAGE;
+	if (peek(ws))
+		return parse_err(ws, "unknown snapshot option '%s'", peek(ws));
+	cfg->snapshot_line = nr;
+	return 0;
+}
+
+/*
+ * The lines that are not a watch: metrics, log, member, state, snapshot;
+ * 1 if @ws is none of them.
+ */
+static int parse_directive(struct config *cfg, struct words *ws,
+			   unsigned int nr)
+{
+	const char *name = peek(ws);
+	char msg[256];
+
+	if (!strcmp(name, "metrics"))
+		return parse_metrics(ws, &cfg->metrics, nr);
+	if (!strcmp(name, "log")) {
+		if (log_sink_parse(&cfg->log, ws->word + 1, ws->count - 1, msg,
+				   sizeof(msg)))
+			return parse_err(ws, "%s", msg);
+		return 0;
+	}
+	if (!strcmp(name, "member"))
+		return parse_once(ws, &cfg->member, &cfg->member_line, nr,
+				  "an ID");
+	if (!strcmp(name, "state"))
+		return parse_once(ws, &cfg->state, &cfg->state_line, nr,
+				  "a FILE");
+	if (!strcmp(name, "snapshot"))
+		return parse_snapshot(ws, cfg, nr);
+	return 1;
+}
+
 /* Split @line into words, up to a word that starts with '#'. */
 static int split_words(char *line, struct words *ws)
 {
@@ -233,14 +323,20 @@ static int parse_line(struct config *cfg, const char *line, unsigned int nr)
 		return EXIT_FAILURE;
 	}
 	err = split_words(text, &ws);
-	if (!err && ws.count && !strcmp(ws.word[0], "metrics")) {
+	if (!err && ws.count) {
 		char where[PATH_MAX + 16];
 
 		snprintf(where, sizeof(where), "%s:%u", cfg->file, nr);
 		ws.where = where;
-		err = parse_metrics(&ws, &cfg->metrics, nr);
+		err = parse_directive(cfg, &ws, nr);
+		if (err != 1) {
+			free(ws.word);
+			free(text);
+			return err;
+		}
+		err = 0;
 	}
-	if (err || !ws.count || !strcmp(ws.word[0], "metrics")) {
+	if (err || !ws.count) {
 		free(ws.word);
 		free(text);
 		return err;
@@ -623,8 +719,6 @@ static void metrics_update(struct config *cfg, bool now)
 struct log_state {
 	struct config *cfg;
 	unsigned long long count, logged;
-	__u64 seq;
-	char member[256];
 	bool done;
 };
 
@@ -634,84 +728,84 @@ static bool event_has_value(const struct aggmon_event *ev)
 	       ev->type == AGGMON_EVENT_CANCELLED;
 }
 
-static void log_json(const struct log_state *ls, const struct threshold *thr,
-		     const struct aggmon_event *ev, const char *time)
+/* The record of @m: its gauge and statistic; the caller adds the rest. */
+static void record_init(struct log_record *r, const struct monitor *m,
+			char *stat, size_t size)
 {
-	const struct monitor *m = thr->mon;
-
-	jsonw_start_object(json_wtr);
-	jsonw_string_field(json_wtr, "time", time);
-	jsonw_string_field(json_wtr, "member", ls->member);
-	jsonw_u64_field(json_wtr, "seq", ls->seq);
-	jsonw_string_field(json_wtr, "type",
-			   name_of(aggmon_event_type_name, ev->type));
-	jsonw_string_field(json_wtr, "gauge", m->stat.label);
-	jsonw_u64_field(json_wtr, "gauge_id", ev->gauge_id);
-	jsonw_string_field(json_wtr, "stat",
-			   name_of(aggmon_stat_kind_name, m->stat.w.kind));
-	jsonw_u64_field(json_wtr, "stat_id", ev->stat_id);
-	jsonw_string_field(json_wtr, "threshold",
-			   name_of(aggmon_threshold_kind_name, thr->spec.kind));
-	jsonw_s64_field(json_wtr, "threshold_value", thr->spec.value);
-	jsonw_u64_field(json_wtr, "threshold_id", ev->threshold_id);
-	jsonw_name(json_wtr, "value");
-	if (event_has_value(ev))
-		jsonw_s64(json_wtr, ev->value);
-	else
-		jsonw_null(json_wtr);
-	jsonw_u64_field(json_wtr, "event_seq", ev->seq);
-	jsonw_u64_field(json_wtr, "lost", ev->lost);
-	jsonw_bool_field(json_wtr, "initial", ev->flags & AGGMON_EVENT_F_INITIAL);
-	jsonw_bool_field(json_wtr, "timer", ev->flags & AGGMON_EVENT_F_TIMER);
-	jsonw_u64_field(json_wtr, "line", m->line);
-	jsonw_end_object(json_wtr);
-}
-
-static void log_text(const struct threshold *thr,
-		     const struct aggmon_event *ev, const char *time)
-{
-	const struct monitor *m = thr->mon;
-	char stat[64], t[64];
-
-	stat_format(&m->stat.w, stat, sizeof(stat));
-	threshold_format(&thr->spec, false, t, sizeof(t));
-	printf("%s %s %s %s %s", time, name_of(aggmon_event_type_name, ev->type),
-	       m->stat.label, stat, t);
-	if (event_has_value(ev))
-		printf(" value %lld", (long long)ev->value);
-	printf(" seq %llu", (unsigned long long)ev->seq);
-	if (ev->lost)
-		printf(" lost %llu", (unsigned long long)ev->lost);
-	if (ev->flags & AGGMON_EVENT_F_INITIAL)
-		printf(" initial");
-	if (ev->flags & AGGMON_EVENT_F_TIMER)
-		printf(" timer");
-	putchar('\n');
+	memset(r, 0, sizeof(*r));
+	stat_format(&m->stat.w, stat, size);
+	r->gauge = m->stat.label;
+	r->name = m->stat.info.name;
+	r->item = m->stat.info.item;
+	r->gauge_id = m->stat.info.id;
+	r->stat_id = m->stat.id;
+	r->stat = stat;
+	r->stat_kind = name_of(aggmon_stat_kind_name, m->stat.w.kind);
+	r->line = m->line;
 }
 
 static int log_event(const struct aggmon_event *ev, void *cookie, void *arg)
 {
 	struct log_state *ls = arg;
 	struct threshold *thr = cookie;
-	char time[48];
+	struct log_record r;
+	char stat[64], t[64];
 
 	if (ev->type <= AGGMON_EVENT_GONE) {
 		thr->events[ev->type]++;
 		thr->last = ev->type == AGGMON_EVENT_LOST ? thr->last : ev->type;
 	}
 	thr->lost += ev->lost;
-	realtime_format(mono_to_realtime_ns(ev->time_ns), time, sizeof(time));
-	ls->seq++;
-	if (json_output)
-		log_json(ls, cookie, ev, time);
-	else
-		log_text(cookie, ev, time);
-	fflush(stdout);
+	record_init(&r, thr->mon, stat, sizeof(stat));
+	threshold_format(&thr->spec, false, t, sizeof(t));
+	r.realtime_ns = mono_to_realtime_ns(ev->time_ns);
+	r.monotonic_ns = ev->time_ns;
+	r.event = name_of(aggmon_event_type_name, ev->type);
+	r.threshold = t;
+	r.threshold_kind = name_of(aggmon_threshold_kind_name, thr->spec.kind);
+	r.threshold_value = thr->spec.value;
+	r.threshold_id = ev->threshold_id;
+	r.has_value = event_has_value(ev);
+	r.value = ev->value;
+	r.event_seq = ev->seq;
+	r.lost = ev->lost;
+	r.initial = ev->flags & AGGMON_EVENT_F_INITIAL;
+	r.timer = ev->flags & AGGMON_EVENT_F_TIMER;
+	r.seq = event_log_next_seq(&ls->cfg->log);
+	event_log_write(&ls->cfg->log, &r);
 	if (ls->count && ++ls->logged >= ls->count) {
 		ls->done = true;
 		return 1;
 	}
 	return 0;
+}
+
+/* A snapshot record of each watch line's statistic, if one is due. */
+static void snapshot_update(struct config *cfg)
+{
+	struct aggmon_stat_info si;
+	struct log_record r;
+	__u64 now = now_ns();
+	char stat[64];
+	size_t i;
+
+	if (!cfg->snapshot_ns || now < cfg->next_snapshot_ns)
+		return;
+	cfg->next_snapshot_ns += cfg->snapshot_ns;
+	if (cfg->next_snapshot_ns <= now)	/* late: catch up */
+		cfg->next_snapshot_ns = now + cfg->snapshot_ns;
+	for (i = 0; i < cfg->nr_mon; i++) {
+		if (aggmon_stat_info(cfg->mon[i].stat.fd, &si))
+			continue;	/* gone: its thresholds said so */
+		record_init(&r, &cfg->mon[i], stat, sizeof(stat));
+		r.realtime_ns = realtime_ns();
+		r.monotonic_ns = now_ns();
+		r.event = "snapshot";
+		r.has_value = true;
+		r.value = si.value;
+		r.seq = event_log_next_seq(&cfg->log);
+		event_log_write(&cfg->log, &r);
+	}
 }
 
 /* Log events until a signal, @count events or @duration_ns (0: none). */
@@ -722,14 +816,15 @@ static int log_events(struct config *cfg, struct aggmon_event_set *set,
 	__u64 end = duration_ns ? now_ns() + duration_ns : 0;
 	int timeout, ret, status = EXIT_SUCCESS;
 
-	if (gethostname(ls.member, sizeof(ls.member) - 1))
-		snprintf(ls.member, sizeof(ls.member), "localhost");
+	cfg->next_snapshot_ns = now_ns();
+	snapshot_update(cfg);
 	metrics_update(cfg, true);
 	while (!stop_requested() && !ls.done) {
 		timeout = wait_slice_ms(end);
 		if (!timeout)
 			break;
 		ret = aggmon_event_set_wait(set, timeout, log_event, &ls);
+		snapshot_update(cfg);
 		metrics_update(cfg, false);
 		if (ret < 0 && ret != -EINTR)
 			return p_sys_err(ret, NULL, "cannot read the events");
@@ -751,6 +846,38 @@ static int log_events(struct config *cfg, struct aggmon_event_set *set,
 	return status;
 }
 
+/*
+ * The sinks (text, or JSON with -j, on stdout when the file names none),
+ * the member, and the state file: "state FILE", else
+ * $STATE_DIRECTORY/seq where systemd gives a StateDirectory=, else none
+ * (sequence ids from 1, not kept).
+ */
+static int event_log_start(struct config *cfg)
+{
+	char path[PATH_MAX], msg[64];
+	char *words[] = { json_output ? "json" : "text" };
+	const char *dir = getenv("STATE_DIRECTORY");
+
+	if (!cfg->log.nr_sinks &&
+	    log_sink_parse(&cfg->log, words, 1, msg, sizeof(msg))) {
+		p_err("%s", msg);
+		return EXIT_FAILURE;
+	}
+	if (cfg->state) {
+		cfg->log.state_path = cfg->state;
+	} else if (dir && *dir) {
+		snprintf(path, sizeof(path), "%.*s/seq",
+			 (int)strcspn(dir, ":"), dir);
+		cfg->state = strdup(path);
+		if (!cfg->state) {
+			p_err("out of memory");
+			return EXIT_FAILURE;
+		}
+		cfg->log.state_path = cfg->state;
+	}
+	return event_log_open(&cfg->log, cfg->member);
+}
+
 static int config_run(struct config *cfg, unsigned long long count,
 		      __u64 duration_ns)
 {
@@ -758,16 +885,21 @@ static int config_run(struct config *cfg, unsigned long long count,
 	size_t i;
 	int err;
 
-	err = aggmon_event_set_new(&set);
+	err = event_log_start(cfg);
 	if (err)
+		return err;
+	err = aggmon_event_set_new(&set);
+	if (err) {
+		event_log_close(&cfg->log);
 		return p_sys_err(err, NULL, "cannot create an event set");
+	}
 	block_stop_signals();
 	for (i = 0; !err && i < cfg->nr_mon; i++)
 		err = monitor_create(&cfg->mon[i], set);
 	if (!err)
 		err = log_events(cfg, set, count, duration_ns);
 	aggmon_event_set_free(set);
-	return err;
+	return event_log_close(&cfg->log) ?: err;
 }
 
 /*
