@@ -90,9 +90,16 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 		return help(argc, argv);
 	if (argc < 1)
 		return cmds[0].func(argc, argv);
-	for (i = 0; cmds[i].name; i++)
-		if (is_prefix(argv[0], cmds[i].name))
-			return cmds[i].func(argc - 1, argv + 1);
+	for (i = 0; cmds[i].name; i++) {
+		if (!is_prefix(argv[0], cmds[i].name))
+			continue;
+		if (!cmds[i].func) {
+			p_err("this aggmon (a static build, for guests) has no '%s': run the host's",
+			      cmds[i].name);
+			return EXIT_FAILURE;
+		}
+		return cmds[i].func(argc - 1, argv + 1);
+	}
 	if (object)
 		return p_usage(object, "unknown %s command '%s'", object,
 			       argv[0]);
@@ -107,7 +114,7 @@ static int do_help(int argc, char **argv)
 	       "       aggmon help\n"
 	       "\n"
 	       "       OBJECT  := { gauge | agg | stat | watch | threshold | top | monitor |\n"
-	       "                    export }\n"
+	       "                    export | fleet }\n"
 	       "       OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
 	       "\n"
 	       "Show the kernel's gauges (aggmon system call, Linux with CONFIG_AGGMON).\n"
@@ -143,6 +150,7 @@ static const struct cmd objects[] = {
 	{ "top",	do_top },
 	{ "monitor",	do_monitor },
 	{ "export",	do_export },
+	{ "fleet",	do_fleet },
 	{ NULL,		NULL },
 };
 

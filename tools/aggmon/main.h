@@ -48,5 +48,7 @@ int do_threshold(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 int do_export(int argc, char **argv);
+/* Host-only (fleet.c): weak, NULL in the static guest build. */
+int do_fleet(int argc, char **argv) __attribute__((weak));
 
 #endif /* __AGGMON_MAIN_H */

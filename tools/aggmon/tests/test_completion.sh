@@ -98,7 +98,7 @@ fake_check() {
 
 gauges='net.e100.tx_packets:eth0 net.e100.tx_packets:eth1 mm.free_pages
 	user.test.temp:probe:1 sched.reads'
-objects='help gauge agg stat watch threshold top monitor export'
+objects='help gauge agg stat watch threshold top monitor export fleet'
 options='--json --pretty --help --version -j -p -h -V'
 thr='above below above-cancel below-cancel'
 
@@ -184,6 +184,9 @@ cases() {
 		"openmetrics prometheus"
 	check "$mode: export: format given once" \
 		"aggmon export format prometheus " "output"
+	check "$mode: fleet commands" "aggmon fleet " "query help"
+	check "$mode: fleet query keywords" "aggmon fleet query since x " \
+		"until after member"
 	check "$mode: monitor commands" "aggmon monitor " "config help"
 	check "$mode: monitor options" "aggmon monitor -" "-c --config $options"
 	check "$mode: monitor FILE" "aggmon monitor -c $tmp/conf/" \
