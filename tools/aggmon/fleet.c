@@ -216,7 +216,8 @@ static void record_free(struct record *r)
 
 /*
  * Read the entries of @f (journalctl -o export) and hand each record to
- * @fn; stop when it returns non-zero.  0, or -EIO for a broken stream.
+ * @fn; stop when it returns non-zero.  0, -EIO for a broken stream, or
+ * the -errno @fn returned.
  */
 static int read_export(FILE *f, int (*fn)(struct record *r, void *arg),
 		       void *arg)
@@ -233,9 +234,8 @@ static int read_export(FILE *f, int (*fn)(struct record *r, void *arg),
 		if (len && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (!len) {	/* the end of an entry */
-			if (!entry_record(&e, &r)) {
+			if (!entry_record(&e, &r))
 				stop = fn(&r, arg);
-			}
 			entry_clear(&e);
 			continue;
 		}
@@ -335,6 +335,10 @@ static int journalctl(const struct query *q, const char *const *extra,
 	fclose(f);	/* a journalctl not done gets SIGPIPE */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (err == -ENOMEM) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
 	if (err) {
 		p_err("journalctl -D %s wrote a broken export stream", q->dir);
 		return EXIT_FAILURE;
