@@ -7,7 +7,8 @@ packages=(
 	linux-source-6.12 qemu-system-x86 busybox-static sparse
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
 	python3 python3-ply python3-git perl git xz-utils python3-sphinx
-	bash-completion
+	bash-completion prometheus python3-prometheus-client
+	systemd-journal-remote
 )
 
 missing=()

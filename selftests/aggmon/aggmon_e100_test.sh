@@ -251,7 +251,7 @@ ping -A -q -w 2 10.0.0.2 >/dev/null 2>&1
 reap $wpid
 expect_eq "0" "$rc" "aggmon watch ends after its 2 events"
 events "$tmp/watch" >"$tmp/ev"
-expect_eq "FIRED -|CANCELLED TIMER|" "$(tr '\n' '|' <"$tmp/ev")" \
+expect_eq "fired -|cancelled TIMER|" "$(tr '\n' '|' <"$tmp/ev")" \
 	"the threshold fired in the flood, then time alone cancelled it"
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/watch" "$tmp/watch.err"
 
@@ -273,8 +273,8 @@ wait_for "has_fd $wpid threshold && has_fd $spid stat"
 echo "$pci" >/sys/bus/pci/drivers/e100/unbind
 reap $wpid
 expect_eq "0" "$rc" "unbind: aggmon watch ends by itself"
-expect_eq "GONE -|GONE -|" "$(events "$tmp/gone" | tr '\n' '|')" \
-	"unbind: each threshold gets exactly one GONE"
+expect_eq "gone -|gone -|" "$(events "$tmp/gone" | tr '\n' '|')" \
+	"unbind: each threshold gets exactly one gone event"
 kill -TERM $spid 2>/dev/null
 reap $spid
 expect_eq "none" "$(gauge net.e100.tx_packets:eth0)" \

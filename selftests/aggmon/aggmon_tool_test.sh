@@ -218,6 +218,7 @@ mask_iso() {
 mask_ids() {
 	sed 's/"time":[0-9][^,]*,/"time":T,/
 	     s/"time_ns":[0-9]*,/"time_ns":N,/
+	     s/"monotonic_ns":[0-9]*,/"monotonic_ns":M,/
 	     s/"member":"[^"]*",/"member":"HOST",/
 	     s/"stat_id":[0-9]*,/"stat_id":S,/
 	     s/"threshold_id":[0-9]*,/"threshold_id":H,/' "$1"
@@ -405,8 +406,8 @@ h add -150
 hsync
 reap "$wpid"
 cat >"$tmp/exp" <<EOF
-T $GI absolute above-cancel 100 FIRED value=150 seq=1 flags=- lost=0
-T $GI absolute above-cancel 100 CANCELLED value=0 seq=2 flags=- lost=0
+T $GI absolute above-cancel 100 fired value=150 seq=1 flags=- lost=0
+T $GI absolute above-cancel 100 cancelled value=0 seq=2 flags=- lost=0
 2 events, 0 lost
 EOF
 mask_secs "$tmp/w.out" >"$tmp/got"
@@ -423,8 +424,8 @@ h add -120
 hsync
 reap "$wpid"
 cat >"$tmp/exp" <<EOF
-T $GI absolute above 100 FIRED value=150 seq=1 flags=- lost=0
-T $GI absolute above 100 FIRED value=120 seq=2 flags=- lost=0
+T $GI absolute above 100 fired value=150 seq=1 flags=- lost=0
+T $GI absolute above 100 fired value=120 seq=2 flags=- lost=0
 2 events, 0 lost
 EOF
 mask_secs "$tmp/w.out" >"$tmp/got"
@@ -442,7 +443,7 @@ h add -25
 	oneline <<EOF
 {"time":T,"time_ns":N,"gauge_id":$id,"gauge":"$G","item":"q0",
 "stat_id":S,"stat":"hwm","period_ns":0,"drain":0,"threshold_id":H,
-"threshold":"above","threshold_value":10,"cancel":null,"type":"FIRED",
+"threshold":"above","threshold_value":10,"cancel":null,"type":"fired",
 "value":25,"seq":1,"flags":[],"lost":0}
 EOF
 	echo '{"type":"SUMMARY","events":1,"lost":0}'
@@ -453,7 +454,7 @@ check 0 "$tmp/exp" "$tmp/got" "-j watch hwm above 10 count 1: JSON Lines, then t
 
 hsync
 cat >"$tmp/exp" <<EOF
-T $GI absolute below 0 FIRED value=0 seq=1 flags=INITIAL lost=0
+T $GI absolute below 0 fired value=0 seq=1 flags=INITIAL lost=0
 1 events, 0 lost
 EOF
 run threshold "$GI" absolute below 0 count 1
@@ -651,15 +652,15 @@ mask_iso "$tmp/mon.out" >"$tmp/got"
 cp "$tmp/mon.err" "$tmp/err"
 check 0 "$tmp/exp" "$tmp/got" "monitor -c FILE count 2 logs fired and cancelled (time masked)"
 
-echo "watch $G/q0 absolute below 0" >"$tmp/mon0.conf"
+echo "watch $G:q0 absolute below 0" >"$tmp/mon0.conf"
 echo "TIME fired $GI absolute below 0 value 0 seq 1 initial" >"$tmp/exp"
 run monitor --config "$tmp/mon0.conf" duration 2s
 mask_iso "$tmp/out" >"$tmp/got"
 check 0 "$tmp/exp" "$tmp/got" \
-	"monitor --config FILE duration 2s logs an initial fired line (NAME/ITEM)"
+	"monitor --config FILE duration 2s logs an initial fired line (NAME:ITEM)"
 
 oneline >"$tmp/exp" <<EOF
-{"time":"TIME","member":"HOST","seq":1,"type":"fired","gauge":"$GI",
+{"time":"TIME","monotonic_ns":M,"member":"HOST","seq":1,"type":"fired","gauge":"$GI",
 "gauge_id":$id,"stat":"absolute","stat_id":S,"threshold":"below",
 "threshold_value":0,"threshold_id":H,"value":0,"event_seq":1,"lost":0,
 "initial":true,"timer":false,"line":1}
@@ -694,8 +695,8 @@ expect_err 2 gauge "invalid --count '0': expected a positive number" \
 	"gauge read --count 0 exits 2" gauge read "$GI" --count 0
 expect_err 2 stat "unknown statistic KIND 'bogus': expected absolute, hwm, lwm, rate or bucket" \
 	"stat read with an unknown KIND exits 2" stat read "$GI" bogus
-THR="above, below, above-cancel or below-cancel VALUE"
-expect_err 2 watch "GAUGE '$GI' needs a THRESHOLD ($THR)" \
+THR="above, below, above-cancel or below-cancel"
+expect_err 2 watch "watch needs a threshold: $THR" \
 	"watch without a threshold exits 2" watch "$GI" absolute
 FUNCS="count, sum, min, max, avg, stddev, quantize, lquantize or llquantize"
 expect_err 2 agg "unknown function 'bogus': expected $FUNCS" \
@@ -715,12 +716,12 @@ hrc=$?
 hpid=
 reap "$wpid"
 cat >"$tmp/exp" <<EOF
-T $GI absolute above 1000 GONE value=0 seq=1 flags=- lost=0
+T $GI absolute above 1000 gone value=0 seq=1 flags=- lost=0
 1 events, 0 lost
 EOF
 mask_secs "$tmp/w.out" >"$tmp/got"
 cp "$tmp/w.err" "$tmp/err"
-check 0 "$tmp/exp" "$tmp/got" "watch ends with GONE when the helper exits and its gauge goes"
+check 0 "$tmp/exp" "$tmp/got" "watch ends with gone when the helper exits and its gauge goes"
 
 expect_err 1 "" "no such gauge: $GI (see 'aggmon gauge list')" \
 	"gauge show of the gauge once the helper exited exits 1" gauge show "$GI"

@@ -10,25 +10,17 @@
  * command.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "main.h"
+#include "common.h"
 #include "libaggmon.h"
-#include "stat.h"
 
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define LIST_COLS		6
 #define CELL_LEN		96
-#define NSEC_PER_SEC		1000000000L
-#define NSEC_PER_MSEC		1000000ULL
-/* interval: 1ms to 24h; duration: 1ms to 366 days (8784h). */
-#define MIN_INTERVAL_NS		NSEC_PER_MSEC
-#define MAX_INTERVAL_NS		(24ULL * 3600 * NSEC_PER_SEC)
+/* duration: 1ms to 366 days (8784h). */
 #define MIN_DURATION_NS		NSEC_PER_MSEC
 #define MAX_DURATION_NS		(366ULL * 24 * 3600 * NSEC_PER_SEC)
 
@@ -672,39 +664,6 @@ struct run_opts {
 	__u32 flags;
 };
 
-static const char *const func_names[] = {
-	[AGGMON_AGG_COUNT] = "count",
-	[AGGMON_AGG_SUM] = "sum",
-	[AGGMON_AGG_MIN] = "min",
-	[AGGMON_AGG_MAX] = "max",
-	[AGGMON_AGG_AVG] = "avg",
-	[AGGMON_AGG_STDDEV] = "stddev",
-	[AGGMON_AGG_QUANTIZE] = "quantize",
-	[AGGMON_AGG_LQUANTIZE] = "lquantize",
-	[AGGMON_AGG_LLQUANTIZE] = "llquantize",
-};
-
-static const char *const key_names[] = {
-	[AGGMON_KEY_GAUGE] = "gauge",
-	[AGGMON_KEY_CPU] = "cpu",
-	[AGGMON_KEY_PID] = "pid",
-	[AGGMON_KEY_TGID] = "tgid",
-	[AGGMON_KEY_UID] = "uid",
-	[AGGMON_KEY_COMM] = "comm",
-	[AGGMON_KEY_CGROUP] = "cgroup",
-};
-
-/* Index of @name in @names (entries may be NULL), or 0. */
-static __u32 lookup(const char *const *names, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (names[i] && !strcmp(names[i], name))
-			return i;
-	return 0;
-}
-
 /* A name as the kernel takes it: dot-separated segments of [a-z0-9_]. */
 static int check_name(const char *name, char *out)
 {
@@ -773,7 +732,8 @@ static int parse_func(int *argc, char ***argv, struct aggmon_agg_create_attr *a)
 	char **av = *argv;
 	int need, err;
 
-	a->func = lookup(func_names, ARRAY_SIZE(func_names), av[0]);
+	err = name_lookup(aggmon_agg_func_name, av[0]);
+	a->func = err > 0 ? err : 0;
 	if (!a->func)
 		return p_usage("agg",
 			       "unknown function '%s': expected count, sum, min, max, avg, stddev, quantize, lquantize or llquantize",
@@ -803,8 +763,9 @@ static int parse_keys(char *list, struct aggmon_agg_create_attr *a)
 	a->nkeys = 0;
 	for (key = strtok_r(list, ",", &save); key;
 	     key = strtok_r(NULL, ",", &save)) {
-		field = lookup(key_names, ARRAY_SIZE(key_names), key);
-		if (!field)
+		field = name_lookup(aggmon_key_field_name, key);
+		/* arg is for the keys of aggmon_aggregate()'s callers. */
+		if ((int)field <= 0 || field == AGGMON_KEY_ARG)
 			return p_usage("agg",
 				       "unknown key '%s': expected gauge, cpu, pid, tgid, uid, comm or cgroup",
 				       key);
@@ -834,26 +795,11 @@ static int parse_source(const char *s, struct aggmon_agg_create_attr *a)
 /* interval DURATION or duration DURATION, in ns. */
 static int parse_time_opt(const char *kw, const char *val, struct run_opts *o)
 {
-	bool interval = !strcmp(kw, "interval");
-	__u64 ns;
-	int err;
-
-	err = parse_duration(val, &ns);
-	if (err == DURATION_NO_UNIT)
-		return p_usage("agg", DURATION_NO_UNIT_MSG, kw, val);
-	if (interval && (err || ns < MIN_INTERVAL_NS || ns > MAX_INTERVAL_NS))
-		return p_usage("agg",
-			       "invalid interval '%s': expected a DURATION from 1ms to 24h, such as 500ms",
-			       val);
-	if (err || ns < MIN_DURATION_NS || ns > MAX_DURATION_NS)
-		return p_usage("agg",
-			       "invalid duration '%s': expected a DURATION from 1ms to 8784h (366 days), such as 10s",
-			       val);
-	if (interval)
-		o->interval_ns = ns;
-	else
-		o->duration_ns = ns;
-	return 0;
+	if (!strcmp(kw, "interval"))
+		return duration_arg("agg", NULL, kw, val, INTERVAL_MIN_NS,
+				    INTERVAL_MAX_NS, &o->interval_ns);
+	return duration_arg("agg", NULL, kw, val, MIN_DURATION_NS,
+			    MAX_DURATION_NS, &o->duration_ns);
 }
 
 /* A keyword that takes a value: entries, interval, count, duration. */
@@ -972,95 +918,45 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
  * run: the loop
  * -------------
  *
- * SIGINT and SIGTERM are blocked and waited for with sigtimedwait(), so
- * that one that comes between two reports is not missed.
+ * The stop signals are blocked and waited for (common.c), so that one
+ * that comes between two reports is not missed and a second ^C does not
+ * cut the output.
  */
 
-static void ts_add_ns(struct timespec *ts, __u64 ns)
-{
-	ts->tv_sec += ns / NSEC_PER_SEC;
-	ts->tv_nsec += ns % NSEC_PER_SEC;
-	if (ts->tv_nsec >= NSEC_PER_SEC) {
-		ts->tv_sec++;
-		ts->tv_nsec -= NSEC_PER_SEC;
-	}
-}
-
-static bool ts_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec ||
-	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-/* Wait until @when (NULL: forever); true if a signal asks to stop. */
-static bool wait_until(const sigset_t *sigs, const struct timespec *when)
-{
-	struct timespec now, rel;
-
-	for (;;) {
-		rel.tv_sec = 0;
-		rel.tv_nsec = 0;
-		if (when) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (!ts_before(&now, when))
-				return false;
-			rel.tv_sec = when->tv_sec - now.tv_sec;
-			rel.tv_nsec = when->tv_nsec - now.tv_nsec;
-			if (rel.tv_nsec < 0) {
-				rel.tv_sec--;
-				rel.tv_nsec += NSEC_PER_SEC;
-			}
-		}
-		if (sigtimedwait(sigs, NULL, when ? &rel : NULL) > 0)
-			return true;
-	}
-}
-
 struct schedule {
-	struct timespec next, deadline;
+	__u64 next, deadline;		/* deadline 0: none */
 	__u64 interval_ns;
-	bool has_deadline;
 };
 
 static void schedule_init(struct schedule *s, const struct run_opts *o)
 {
-	struct timespec now;
+	__u64 now = now_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	s->interval_ns = o->interval_ns;
-	s->next = now;
-	ts_add_ns(&s->next, o->interval_ns);
-	s->deadline = now;
-	ts_add_ns(&s->deadline, o->duration_ns);
-	s->has_deadline = o->duration_ns;
+	s->next = now + o->interval_ns;
+	s->deadline = o->duration_ns ? now + o->duration_ns : 0;
 }
 
 /* Wait for the next report; true if it is the last one. */
-static bool schedule_wait(struct schedule *s, const sigset_t *sigs)
+static bool schedule_wait(struct schedule *s)
 {
-	const struct timespec *when = NULL;
-	struct timespec now;
+	__u64 when = s->interval_ns ? s->next : 0, now;
 
-	if (s->interval_ns)
-		when = &s->next;
-	if (s->has_deadline && (!when || ts_before(&s->deadline, when)))
-		when = &s->deadline;
-	if (wait_until(sigs, when))
+	if (s->deadline && (!when || s->deadline < when))
+		when = s->deadline;
+	if (!sleep_until(when))
 		return true;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (s->has_deadline && !ts_before(&now, &s->deadline))
+	now = now_ns();
+	if (s->deadline && now >= s->deadline)
 		return true;
 	/* Late (a slow terminal, a stopped process): catch up. */
-	ts_add_ns(&s->next, s->interval_ns);
-	if (ts_before(&s->next, &now)) {
-		s->next = now;
-		ts_add_ns(&s->next, s->interval_ns);
-	}
+	s->next += s->interval_ns;
+	if (s->next < now)
+		s->next = now + s->interval_ns;
 	return false;
 }
 
-static int run_loop(struct reader *r, const struct run_opts *o,
-		    const sigset_t *sigs)
+static int run_loop(struct reader *r, const struct run_opts *o)
 {
 	struct schedule s;
 	__u64 reports = 0;
@@ -1069,7 +965,7 @@ static int run_loop(struct reader *r, const struct run_opts *o,
 
 	schedule_init(&s, o);
 	do {
-		last = schedule_wait(&s, sigs);
+		last = schedule_wait(&s);
 		err = report(r);
 		if (err)
 			return err;
@@ -1121,24 +1017,19 @@ static int create_agg(struct run_opts *o)
 static int do_run(int argc, char **argv)
 {
 	struct run_opts o;
-	sigset_t sigs;
 	struct reader r;
 	int fd, err;
 
 	err = parse_run(argc, argv, &o);
 	if (err)
 		return err;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	/* Blocked until the end: a second ^C must not cut the output. */
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	block_stop_signals();
 	fd = create_agg(&o);
 	if (fd < 0)
 		return -fd;
 	err = reader_init(&r, fd, o.flags, o.attr.name);
 	if (!err)
-		err = run_loop(&r, &o, &sigs);
+		err = run_loop(&r, &o);
 	reader_free(&r);
 	close(fd);
 	return err;

@@ -6,15 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "main.h"
+#include "common.h"
 #include "libaggmon.h"
-#include "stat.h"
 
-#define NSEC_PER_SEC	1000000000ULL
-#define NSEC_PER_MSEC	1000000ULL
-#define MAX_INTERVAL_MS	(24ULL * 3600 * 1000)
+#define MAX_INTERVAL_MS	(INTERVAL_MAX_NS / NSEC_PER_MSEC)
 #define MAX_HINTS	8
 
 static int do_help(int argc, char **argv)
@@ -42,17 +38,6 @@ static int do_help(int argc, char **argv)
 	       "show one such object, and read one array of {\"id\",\"value\"} per sample,\n"
 	       "each on its own line.\n");
 	return EXIT_SUCCESS;
-}
-
-static const char *kind_name(__u32 kind)
-{
-	switch (kind) {
-	case AGGMON_GAUGE_KERNEL:
-		return "kernel";
-	case AGGMON_GAUGE_USER:
-		return "user";
-	}
-	return "unknown";
 }
 
 static const char *or_dash(const char *s)
@@ -99,8 +84,7 @@ static void hint_items(const char *name)
 		      found > MAX_HINTS ? " ..." : "");
 }
 
-/* Find the gauge @spec names; 0, or an exit status once reported. */
-int gauge_lookup(const char *spec, struct aggmon_gauge_info *info)
+static int lookup(const char *spec, struct aggmon_gauge_info *info)
 {
 	const char *colon = strchr(spec, ':');
 	char name[AGGMON_NAME_LEN];
@@ -138,6 +122,18 @@ int gauge_lookup(const char *spec, struct aggmon_gauge_info *info)
 	return 0;
 }
 
+int gauge_lookup_at(const char *where, const char *spec,
+		    struct aggmon_gauge_info *info)
+{
+	const char *saved = err_where;
+	int ret;
+
+	err_where = where;
+	ret = lookup(spec, info);
+	err_where = saved;
+	return ret;
+}
+
 static void json_gauge(const struct aggmon_gauge_info *info, __s64 value)
 {
 	jsonw_start_object(json_wtr);
@@ -145,7 +141,7 @@ static void json_gauge(const struct aggmon_gauge_info *info, __s64 value)
 	jsonw_string_field(json_wtr, "name", info->name);
 	jsonw_string_field(json_wtr, "item", info->item);
 	jsonw_string_field(json_wtr, "unit", info->unit);
-	jsonw_string_field(json_wtr, "kind", kind_name(info->kind));
+	jsonw_string_field(json_wtr, "kind", name_of(aggmon_gauge_kind_name, info->kind));
 	jsonw_s64_field(json_wtr, "value", value);
 	jsonw_end_object(json_wtr);
 }
@@ -279,7 +275,7 @@ static int do_show(int argc, char **argv)
 	printf("name:   %s\n", info.name);
 	printf("item:   %s\n", or_dash(info.item));
 	printf("unit:   %s\n", or_dash(info.unit));
-	printf("kind:   %s\n", kind_name(info.kind));
+	printf("kind:   %s\n", name_of(aggmon_gauge_kind_name, info.kind));
 	printf("value:  %lld\n", (long long)value);
 	return EXIT_SUCCESS;
 }
@@ -320,43 +316,21 @@ static int parse_interval(const char *s, unsigned long long *ns)
 		if (parse_number(s, MAX_INTERVAL_MS, &ms) != 1)
 			return -1;
 		val = ms * NSEC_PER_MSEC;
-	} else if (err || val < NSEC_PER_MSEC ||
-		   val > MAX_INTERVAL_MS * NSEC_PER_MSEC) {
+	} else if (err || val < INTERVAL_MIN_NS || val > INTERVAL_MAX_NS) {
 		return -1;
 	}
 	*ns = val;
 	return 0;
 }
 
-/* Wait until @next, then make it @ns later; catch up if late. */
-static void wait_next(struct timespec *next, unsigned long long ns)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > next->tv_sec ||
-	    (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
-		*next = now;
-	else
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
-				       NULL) == EINTR)
-			;
-	next->tv_sec += ns / NSEC_PER_SEC;
-	next->tv_nsec += ns % NSEC_PER_SEC;
-	if (next->tv_nsec >= (long)NSEC_PER_SEC) {
-		next->tv_sec++;
-		next->tv_nsec -= NSEC_PER_SEC;
-	}
-}
-
 static int do_read(int argc, char **argv)
 {
 	unsigned long long interval = 0, count = 0, sample, *opt;
+	__u64 next, now;
 	struct aggmon_gauge_info info;
 	__s64 *values = NULL;
 	__u64 *ids = NULL;
 	int i, n = 0, err, ret = EXIT_FAILURE;
-	struct timespec next;
 	__u32 cnt;
 
 	/* Keep the GAUGE arguments at the front of argv. */
@@ -402,9 +376,15 @@ static int do_read(int argc, char **argv)
 		ids[i] = info.id;
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	block_stop_signals();
+	next = now_ns();
 	for (sample = 0; !count || sample < count; sample++) {
-		wait_next(&next, interval);
+		if (!sleep_until(next))
+			break;
+		now = now_ns();
+		if (now > next)		/* late: catch up */
+			next = now;
+		next += interval;
 		cnt = n;
 		err = aggmon_gauge_read(ids, values, &cnt);
 		if (err) {

@@ -14,6 +14,7 @@
 #include "main.h"
 
 bool json_output;
+const char *err_where;
 struct json_writer *json_wtr;
 
 static bool pretty_output;
@@ -26,7 +27,8 @@ static __printf(1, 0) void vp_err(const char *fmt, va_list ap,
 	char msg[2048];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fprintf(stderr, "aggmon: %s\n%s", msg, tail);
+	fprintf(stderr, "aggmon: %s%s%s\n%s", err_where ?: "",
+		err_where ? ": " : "", msg, tail);
 }
 
 void p_err(const char *fmt, ...)
@@ -88,9 +90,16 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 		return help(argc, argv);
 	if (argc < 1)
 		return cmds[0].func(argc, argv);
-	for (i = 0; cmds[i].name; i++)
-		if (is_prefix(argv[0], cmds[i].name))
-			return cmds[i].func(argc - 1, argv + 1);
+	for (i = 0; cmds[i].name; i++) {
+		if (!is_prefix(argv[0], cmds[i].name))
+			continue;
+		if (!cmds[i].func) {
+			p_err("this aggmon (a static build, for guests) has no '%s': run the host's",
+			      cmds[i].name);
+			return EXIT_FAILURE;
+		}
+		return cmds[i].func(argc - 1, argv + 1);
+	}
 	if (object)
 		return p_usage(object, "unknown %s command '%s'", object,
 			       argv[0]);
@@ -104,7 +113,8 @@ static int do_help(int argc, char **argv)
 	printf("Usage: aggmon [OPTIONS] OBJECT { COMMAND | help }\n"
 	       "       aggmon help\n"
 	       "\n"
-	       "       OBJECT  := { gauge | agg | stat | watch | threshold | top | monitor }\n"
+	       "       OBJECT  := { gauge | agg | stat | watch | threshold | top | monitor |\n"
+	       "                    export | fleet }\n"
 	       "       OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
 	       "\n"
 	       "Show the kernel's gauges (aggmon system call, Linux with CONFIG_AGGMON).\n"
@@ -139,6 +149,8 @@ static const struct cmd objects[] = {
 	{ "threshold",	do_threshold },
 	{ "top",	do_top },
 	{ "monitor",	do_monitor },
+	{ "export",	do_export },
+	{ "fleet",	do_fleet },
 	{ NULL,		NULL },
 };
 

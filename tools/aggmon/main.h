@@ -19,6 +19,8 @@ struct cmd {
 };
 
 extern bool json_output;
+/* While set, every message starts with it: "FILE:LINE: ...". */
+extern const char *err_where;
 extern struct json_writer *json_wtr;
 
 /*
@@ -38,14 +40,6 @@ int p_usage(const char *object, const char *fmt, ...) __printf(2, 3);
 int p_sys_err(int err, const char *gauge, const char *fmt, ...)
 	__printf(3, 4);
 
-struct aggmon_gauge_info;
-
-/*
- * Find the gauge GAUGE (ID or NAME[:ITEM]) that @spec names, as 'aggmon
- * gauge' does: 0, or an exit status once reported (gauge.c).
- */
-int gauge_lookup(const char *spec, struct aggmon_gauge_info *info);
-
 int do_gauge(int argc, char **argv);
 int do_agg(int argc, char **argv);
 int do_stat(int argc, char **argv);
@@ -53,12 +47,8 @@ int do_watch(int argc, char **argv);
 int do_threshold(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_monitor(int argc, char **argv);
-
-struct timespec;
-
-/* monitor.c: @ns as parse_duration() reads it, in its largest unit ("10ms"). */
-void duration_format(uint64_t ns, char *buf, size_t size);
-/* monitor.c: CLOCK_REALTIME @ts in ISO 8601, UTC, to the ns. */
-void realtime_format(const struct timespec *ts, char *buf, size_t size);
+int do_export(int argc, char **argv);
+/* Host-only (fleet.c): weak, NULL in the static guest build. */
+int do_fleet(int argc, char **argv) __attribute__((weak));
 
 #endif /* __AGGMON_MAIN_H */

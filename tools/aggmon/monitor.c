@@ -5,33 +5,19 @@
  * and logs their events, one line each, until a signal, a count of events
  * or a duration.
  *
- * The words of a statistic and of a threshold are those of 'aggmon
- * watch': the parsers below take a cursor over words and report errors
- * with the place of the words (FILE:LINE), so that a command line can use
- * them as well.
+ * A line is "watch WATCH", and WATCH is parsed by the code that parses
+ * 'aggmon watch' (stat.c), with the place of the words (FILE:LINE).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "main.h"
-#include "libaggmon.h"
+#include "eventlog.h"
+#include "export.h"
 #include "stat.h"
-
-#define NSEC_PER_SEC		1000000000ULL
-/* The longest wait, so that a signal just before a wait is seen soon. */
-#define MAX_WAIT_MS		1000
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int do_help(int argc, char **argv)
 {
@@ -44,7 +30,13 @@ static int do_help(int argc, char **argv)
 	       "FILE holds one monitor per line; '#' starts a comment:\n"
 	       "\n"
 	       "       watch GAUGE [STAT] THRESHOLD...\n"
-	       "       GAUGE     := { ID | NAME[:ITEM] | NAME/ITEM }\n"
+	       "       metrics PATH [interval DURATION] [format { openmetrics | prometheus }]\n"
+	       "       log { text | json | export } [FILE | -]\n"
+	       "       log journal [SOCKET]\n"
+	       "       member ID\n"
+	       "       state FILE\n"
+	       "       snapshot interval DURATION\n"
+	       "       GAUGE     := { ID | NAME[:ITEM] }\n"
 	       "       STAT      := { absolute | hwm | lwm | rate period DURATION |\n"
 	       "                      bucket period DURATION drain N }\n"
 	       "       THRESHOLD := { above | below | above-cancel | below-cancel } VALUE\n"
@@ -65,354 +57,23 @@ static int do_help(int argc, char **argv)
 	       "TIME TYPE GAUGE STAT THRESHOLD [value V] seq S [lost L] [initial] [timer],\n"
 	       "TIME in UTC, ISO 8601, TYPE one of fired, cancelled, lost, gone.  Lost\n"
 	       "events are reported on the line that follows them and at the end.\n"
+	       "The words after watch are those of 'aggmon watch'.  With a metrics line,\n"
+	       "PATH is kept current (every 15s by default; PATH.tmp renamed) with what\n"
+	       "'aggmon export' prints and each watch's statistic, threshold states and\n"
+	       "event counts, for node_exporter's textfile collector.\n"
+	       "The log: each event and snapshot (of each watch's statistic, every\n"
+	       "interval) is a record with a sequence id (kept across restarts in the\n"
+	       "state FILE, or $STATE_DIRECTORY/seq) and the member (ID, else\n"
+	       "/etc/machine-id); the records go to each log line's sink: text or JSON\n"
+	       "lines, the journal (native protocol), a Journal Export Format stream\n"
+	       "for systemd-journal-remote; records a sink cannot take are counted\n"
+	       "and said.  See aggmon(8).\n"
 	       "The monitor stops on SIGINT, SIGTERM or SIGHUP, after count N events or\n"
 	       "after DURATION.  check only reads FILE, finds the gauges and prints the\n"
 	       "monitors as they would be created.\n"
 	       "Exit status: 0 success, 1 failure, 2 an error in the command line or FILE.\n",
 	       AGGMON_QUEUE_LEN_MAX, AGGMON_QUEUE_LEN_DEFAULT);
 	return EXIT_SUCCESS;
-}
-
-/*
- * Durations and times, also used by 'aggmon top'
- * ==============================================
- */
-
-static const struct {
-	const char *name;
-	uint64_t ns;
-} units[] = {
-	{ "h",		3600 * NSEC_PER_SEC },
-	{ "min",	60 * NSEC_PER_SEC },
-	{ "s",		NSEC_PER_SEC },
-	{ "ms",		1000000 },
-	{ "us",		1000 },
-	{ "ns",		1 },
-};
-
-void duration_format(uint64_t ns, char *buf, size_t size)
-{
-	unsigned int i;
-
-	/* The largest unit that divides it, as parse_duration() reads it. */
-	for (i = 0; i < ARRAY_SIZE(units) - 1; i++)
-		if (ns && !(ns % units[i].ns))
-			break;
-	snprintf(buf, size, "%llu%s", (unsigned long long)(ns / units[i].ns),
-		 units[i].name);
-}
-
-void realtime_format(const struct timespec *ts, char *buf, size_t size)
-{
-	struct tm tm;
-	size_t len;
-
-	gmtime_r(&ts->tv_sec, &tm);
-	len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + len, size - len, ".%09ldZ", ts->tv_nsec);
-}
-
-/*
- * Statistic and threshold words
- * =============================
- */
-
-static const char * const stat_names[] = {
-	[AGGMON_STAT_ABSOLUTE]		= "absolute",
-	[AGGMON_STAT_HIGH_WATERMARK]	= "hwm",
-	[AGGMON_STAT_LOW_WATERMARK]	= "lwm",
-	[AGGMON_STAT_RATE]		= "rate",
-	[AGGMON_STAT_LEAKY_BUCKET]	= "bucket",
-};
-
-static const char * const threshold_names[] = {
-	[AGGMON_THRESHOLD_ABOVE]	= "above",
-	[AGGMON_THRESHOLD_BELOW]	= "below",
-	[AGGMON_THRESHOLD_ABOVE_CANCEL]	= "above-cancel",
-	[AGGMON_THRESHOLD_BELOW_CANCEL]	= "below-cancel",
-};
-
-struct mon_stat {
-	__u32 kind;
-	__u64 period_ns;	/* 0: not given */
-	__s64 drain;
-	bool has_drain;
-};
-
-struct mon_threshold {
-	__u32 kind;
-	__s64 value;
-	__s64 cancel;
-	bool has_cancel;
-	bool hysteresis;
-	__u32 queue_len;	/* 0: the default */
-};
-
-/* A cursor over the words of one line; @where names it ("FILE:3"). */
-struct words {
-	char **word;
-	int count, pos;
-	const char *where;
-	const char *object;	/* of the usage hint */
-};
-
-static __printf(2, 3) int parse_err(const struct words *ws,
-				    const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ws->where)
-		return p_usage(ws->object, "%s: %s", ws->where, msg);
-	return p_usage(ws->object, "%s", msg);
-}
-
-static const char *peek(const struct words *ws)
-{
-	return ws->pos < ws->count ? ws->word[ws->pos] : NULL;
-}
-
-static int lookup_word(const char * const *names, size_t n, const char *word)
-{
-	size_t i;
-
-	for (i = 0; word && i < n; i++)
-		if (names[i] && !strcmp(word, names[i]))
-			return i;
-	return -1;
-}
-
-/* The long spellings of 'aggmon stat' too. */
-static const char * const stat_long_names[] = {
-	[AGGMON_STAT_HIGH_WATERMARK]	= "high-watermark",
-	[AGGMON_STAT_LOW_WATERMARK]	= "low-watermark",
-	[AGGMON_STAT_LEAKY_BUCKET]	= "leaky-bucket",
-};
-
-static int stat_kind(const char *word)
-{
-	int kind = lookup_word(stat_names, ARRAY_SIZE(stat_names), word);
-
-	if (kind < 0 && word && *word)
-		kind = lookup_word(stat_long_names, ARRAY_SIZE(stat_long_names),
-				   word);
-	return kind;
-}
-
-static int threshold_kind(const char *word)
-{
-	return lookup_word(threshold_names, ARRAY_SIZE(threshold_names), word);
-}
-
-/* The argument of keyword @key, or NULL once reported. */
-static const char *take_arg(struct words *ws, const char *key,
-			    const char *what)
-{
-	if (ws->pos + 1 >= ws->count) {
-		parse_err(ws, "%s needs %s", key, what);
-		return NULL;
-	}
-	ws->pos += 2;
-	return ws->word[ws->pos - 1];
-}
-
-static int take_value(struct words *ws, const char *key, __s64 *value)
-{
-	const char *arg = take_arg(ws, key, "a VALUE");
-	char *end;
-
-	if (!arg)
-		return EXIT_USAGE;
-	errno = 0;
-	*value = strtoll(arg, &end, 0);
-	if (errno || end == arg || *end)
-		return parse_err(ws, "invalid value '%s' of %s: expected an integer",
-				 arg, key);
-	return 0;
-}
-
-static int take_count(struct words *ws, const char *key,
-		      unsigned long long max, unsigned long long *n)
-{
-	const char *arg = take_arg(ws, key, "a number");
-	char *end;
-
-	if (!arg)
-		return EXIT_USAGE;
-	errno = 0;
-	*n = strtoull(arg, &end, 10);
-	if (!isdigit((unsigned char)*arg) || errno || *end || !*n || *n > max)
-		return max == ~0ULL ?
-		       parse_err(ws, "invalid %s '%s': expected a positive number",
-				 key, arg) :
-		       parse_err(ws, "invalid %s '%s': expected 1 to %llu",
-				 key, arg, max);
-	return 0;
-}
-
-static int take_period(struct words *ws, struct mon_stat *st)
-{
-	const char *arg;
-	int err;
-
-	if (st->period_ns)
-		return parse_err(ws, "period given twice");
-	arg = take_arg(ws, "period", "a DURATION");
-	if (!arg)
-		return EXIT_USAGE;
-	err = parse_duration(arg, &st->period_ns);
-	if (err == DURATION_NO_UNIT)
-		return parse_err(ws, DURATION_NO_UNIT_MSG, "period", arg);
-	if (err)
-		return parse_err(ws,
-				 "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
-				 arg);
-	if (st->period_ns < AGGMON_PERIOD_MIN_NS ||
-	    st->period_ns > AGGMON_PERIOD_MAX_NS)
-		return parse_err(ws, "invalid period '%s': expected 1ms to 24h",
-				 arg);
-	return 0;
-}
-
-static int take_drain(struct words *ws, struct mon_stat *st)
-{
-	if (st->has_drain)
-		return parse_err(ws, "drain given twice");
-	if (take_value(ws, "drain", &st->drain))
-		return EXIT_USAGE;
-	if (st->drain <= 0)
-		return parse_err(ws, "drain must be above 0, not %lld",
-				 (long long)st->drain);
-	st->has_drain = true;
-	return 0;
-}
-
-/* Check a statistic once its words are read, and fill in the defaults. */
-static int stat_finish(const struct words *ws, struct mon_stat *st)
-{
-	bool timed = st->kind == AGGMON_STAT_RATE ||
-		     st->kind == AGGMON_STAT_LEAKY_BUCKET;
-
-	if (!timed && st->period_ns)
-		return parse_err(ws, "period applies to rate and bucket only");
-	if (st->kind != AGGMON_STAT_LEAKY_BUCKET && st->has_drain)
-		return parse_err(ws, "drain applies to bucket only");
-	if (st->kind == AGGMON_STAT_LEAKY_BUCKET && !st->has_drain)
-		return parse_err(ws, "bucket needs drain N");
-	if (timed && !st->period_ns)
-		return parse_err(ws, "%s needs period DURATION",
-				 stat_names[st->kind]);
-	return 0;
-}
-
-/*
- * STAT at the cursor (absolute if the word is not a statistic kind):
- * KIND [period DURATION] [drain N].  Stops at the first other word.
- */
-static int parse_stat(struct words *ws, struct mon_stat *st)
-{
-	int kind = stat_kind(peek(ws));
-	const char *word;
-	int err = 0;
-
-	memset(st, 0, sizeof(*st));
-	if (kind < 0)
-		return 0;
-	st->kind = kind;
-	ws->pos++;
-	while (!err && (word = peek(ws))) {
-		if (!strcmp(word, "period"))
-			err = take_period(ws, st);
-		else if (!strcmp(word, "drain"))
-			err = take_drain(ws, st);
-		else
-			break;
-	}
-	return err ? err : stat_finish(ws, st);
-}
-
-static int threshold_finish(const struct words *ws,
-			    const struct mon_threshold *t)
-{
-	const char *name = threshold_names[t->kind];
-	bool above = t->kind == AGGMON_THRESHOLD_ABOVE ||
-		     t->kind == AGGMON_THRESHOLD_ABOVE_CANCEL;
-
-	if (t->hysteresis && !t->has_cancel)
-		return parse_err(ws, "hysteresis needs cancel VALUE");
-	if (!t->has_cancel)
-		return 0;
-	if (above && t->cancel > t->value)
-		return parse_err(ws, "cancel %lld of %s %lld must be at most %lld",
-				 (long long)t->cancel, name,
-				 (long long)t->value, (long long)t->value);
-	if (!above && t->cancel < t->value)
-		return parse_err(ws, "cancel %lld of %s %lld must be at least %lld",
-				 (long long)t->cancel, name,
-				 (long long)t->value, (long long)t->value);
-	return 0;
-}
-
-/* One option of a threshold at the cursor; 1 if the word is none. */
-static int threshold_option(struct words *ws, struct mon_threshold *t)
-{
-	const char *word = peek(ws);
-	unsigned long long n;
-
-	if (!strcmp(word, "cancel")) {
-		if (t->has_cancel)
-			return parse_err(ws, "cancel given twice");
-		t->has_cancel = true;
-		return take_value(ws, "cancel", &t->cancel);
-	}
-	if (!strcmp(word, "hysteresis")) {
-		t->hysteresis = true;
-		ws->pos++;
-		return 0;
-	}
-	if (!strcmp(word, "queue")) {
-		if (t->queue_len)
-			return parse_err(ws, "queue given twice");
-		if (take_count(ws, "queue", AGGMON_QUEUE_LEN_MAX, &n))
-			return EXIT_USAGE;
-		t->queue_len = n;
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * THRESHOLD at the cursor: KIND VALUE [cancel VALUE] [hysteresis]
- * [queue N].  Stops at the next threshold kind or the end; any other
- * word is an error.
- */
-static int parse_threshold(struct words *ws, struct mon_threshold *t)
-{
-	const char *word = peek(ws);
-	int kind = threshold_kind(word), err;
-
-	memset(t, 0, sizeof(*t));
-	if (kind < 0)
-		return parse_err(ws, "unknown threshold kind '%s'", word);
-	t->kind = kind;
-	if (take_value(ws, word, &t->value))
-		return EXIT_USAGE;
-	while ((word = peek(ws)) && threshold_kind(word) < 0) {
-		err = threshold_option(ws, t);
-		if (err == 1 && (!strcmp(word, "period") ||
-				 !strcmp(word, "drain")))
-			return parse_err(ws, "%s must come before the thresholds",
-					 word);
-		if (err == 1)
-			return parse_err(ws, "unknown threshold option '%s'",
-					 word);
-		if (err)
-			return err;
-	}
-	return threshold_finish(ws, t);
 }
 
 /*
@@ -423,28 +84,50 @@ static int parse_threshold(struct words *ws, struct mon_threshold *t)
 struct monitor;
 
 struct threshold {
-	struct mon_threshold spec;
+	struct thr_words spec;
 	struct monitor *mon;
 	int fd;
 	__u64 id;
+	/* For the metrics: events by type, events lost, the last event. */
+	__u64 events[AGGMON_EVENT_GONE + 1];
+	__u64 lost;
+	__u32 last;
 };
 
 struct monitor {
 	unsigned int line;
-	char *gauge;			/* as written */
-	struct mon_stat stat;
+	char where[PATH_MAX + 16];	/* FILE:LINE */
+	char *text;			/* the line, split into words */
+	char **words;
+	struct watch_words w;
 	struct threshold *thr;
 	size_t nr_thr;
-	struct aggmon_gauge_info info;
-	char label[AGGMON_NAME_LEN + AGGMON_ITEM_LEN];	/* NAME[:ITEM] */
-	int stat_fd;
-	__u64 stat_id;
+	struct stat_spec stat;
 };
+
+/* "metrics FILE [interval DURATION] [format F]": the file kept current. */
+struct metrics {
+	char *path;			/* NULL: none */
+	unsigned int line;
+	__u64 interval_ns;
+	bool prometheus;		/* the classic format */
+	__u64 next_ns;
+	__u64 failures;			/* writes failed since the last one done */
+};
+
+#define METRICS_INTERVAL_NS	(15 * NSEC_PER_SEC)
 
 struct config {
 	const char *file;
 	struct monitor *mon;
 	size_t nr_mon;
+	struct metrics metrics;
+	struct event_log log;
+	char *member;			/* NULL: the machine id */
+	char *state;			/* NULL: $STATE_DIRECTORY/seq, or none */
+	__u64 snapshot_ns;		/* 0: no snapshots */
+	__u64 next_snapshot_ns;
+	unsigned int member_line, state_line, snapshot_line;
 };
 
 static void monitor_free(struct monitor *m)
@@ -454,10 +137,11 @@ static void monitor_free(struct monitor *m)
 	for (i = 0; i < m->nr_thr; i++)
 		if (m->thr[i].fd >= 0)
 			close(m->thr[i].fd);
-	if (m->stat_fd >= 0)
-		close(m->stat_fd);
+	stat_spec_close(&m->stat);
 	free(m->thr);
-	free(m->gauge);
+	free(m->w.thr);
+	free(m->words);
+	free(m->text);
 }
 
 static void config_free(struct config *cfg)
@@ -467,61 +151,145 @@ static void config_free(struct config *cfg)
 	for (i = 0; i < cfg->nr_mon; i++)
 		monitor_free(&cfg->mon[i]);
 	free(cfg->mon);
+	free(cfg->metrics.path);
+	free(cfg->member);
+	free(cfg->state);
 }
 
-static int add_threshold(struct monitor *m, const struct mon_threshold *t)
+/* "watch WATCH" into @m. */
+static int parse_line_words(struct words *ws, struct monitor *m)
 {
-	struct threshold *thr;
-
-	thr = realloc(m->thr, (m->nr_thr + 1) * sizeof(*thr));
-	if (!thr) {
-		p_err("out of memory");
-		return EXIT_FAILURE;
-	}
-	m->thr = thr;
-	thr[m->nr_thr++] = (struct threshold){ .spec = *t, .fd = -1 };
-	return 0;
-}
-
-/* "watch GAUGE [STAT] THRESHOLD..." into @m. */
-static int parse_watch(struct words *ws, struct monitor *m)
-{
-	struct mon_threshold t;
-	const char *word = peek(ws);
+	size_t i;
 	int err;
 
-	if (strcmp(word, "watch"))
-		return parse_err(ws, "unknown directive '%s': expected watch",
-				 word);
+	if (strcmp(peek(ws), "watch"))
+		return parse_err(ws, "unknown directive '%s': expected watch, metrics, log, member, state or snapshot",
+				 peek(ws));
 	ws->pos++;
-	word = peek(ws);
-	if (!word || stat_kind(word) >= 0 || threshold_kind(word) >= 0)
-		return parse_err(ws, "watch needs a GAUGE first");
-	m->gauge = strdup(word);
-	if (!m->gauge) {
+	err = parse_watch(ws, &m->w, NULL);
+	if (err)
+		return err;
+	m->stat.gauge = m->w.gauge;
+	m->stat.w = m->w.stat;
+	m->thr = calloc(m->w.nr_thr, sizeof(*m->thr));
+	if (!m->thr) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < m->w.nr_thr; i++)
+		m->thr[i] = (struct threshold){
+			.spec = m->w.thr[i], .mon = m, .fd = -1,
+		};
+	m->nr_thr = m->w.nr_thr;
+	return 0;
+}
+
+/* "metrics FILE [interval DURATION] [format { openmetrics | prometheus }]" */
+static int parse_metrics(struct words *ws, struct metrics *mt,
+			 unsigned int line)
+{
+	bool has_format = false;
+
+	if (mt->path)
+		return parse_err(ws, "metrics given twice, first on line %u",
+				 mt->line);
+	mt->line = line;
+	ws->pos++;
+	if (!peek(ws))
+		return parse_err(ws, "metrics needs a FILE");
+	mt->path = strdup(peek(ws));
+	if (!mt->path) {
 		p_err("out of memory");
 		return EXIT_FAILURE;
 	}
 	ws->pos++;
-	err = parse_stat(ws, &m->stat);
-	if (err)
-		return err;
-	word = peek(ws);
-	if (!word)
-		return parse_err(ws,
-				 "watch needs a threshold: above, below, above-cancel or below-cancel");
-	if (m->stat.kind == AGGMON_STAT_ABSOLUTE && ws->pos == 2 &&
-	    threshold_kind(word) < 0)
-		return parse_err(ws, "unknown statistic or threshold kind '%s'",
-				 word);
 	while (peek(ws)) {
-		err = parse_threshold(ws, &t);
-		if (!err)
-			err = add_threshold(m, &t);
-		if (err)
-			return err;
+		if (at_keyword(ws, "interval")) {
+			if (mt->interval_ns)
+				return parse_err(ws, "interval given twice");
+			if (take_duration(ws, INTERVAL_MIN_NS, INTERVAL_MAX_NS,
+					  &mt->interval_ns))
+				return EXIT_USAGE;
+		} else if (at_keyword(ws, "format")) {
+			if (take_format(ws, &has_format, &mt->prometheus))
+				return EXIT_USAGE;
+		} else {
+			return parse_err(ws, "unknown metrics option '%s'",
+					 peek(ws));
+		}
 	}
+	if (!mt->interval_ns)
+		mt->interval_ns = METRICS_INTERVAL_NS;
 	return 0;
+}
+
+/* "NAME VALUE", once: *@value, a copy of VALUE, and *@line. */
+static int parse_once(struct words *ws, char **value, unsigned int *line,
+		      unsigned int nr, const char *what)
+{
+	const char *name = peek(ws);
+
+	if (*value)
+		return parse_err(ws, "%s given twice, first on line %u", name,
+				 *line);
+	if (ws->count != 2)
+		return parse_err(ws, ws->count < 2 ? "%s needs %s" :
+				 "%s takes only %s", name, what);
+	*value = strdup(ws->word[1]);
+	if (!*value) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	*line = nr;
+	return 0;
+}
+
+/* "snapshot interval DURATION" */
+static int parse_snapshot(struct words *ws, struct config *cfg,
+			  unsigned int nr)
+{
+	if (cfg->snapshot_ns)
+		return parse_err(ws, "snapshot given twice, first on line %u",
+				 cfg->snapshot_line);
+	ws->pos++;
+	if (!at_keyword(ws, "interval"))
+		return parse_err(ws, "snapshot needs interval DURATION");
+	if (take_duration(ws, INTERVAL_MIN_NS, INTERVAL_MAX_NS,
+			  &cfg->snapshot_ns))
+		return EXIT_USAGE;
+	if (peek(ws))
+		return parse_err(ws, "unknown snapshot option '%s'", peek(ws));
+	cfg->snapshot_line = nr;
+	return 0;
+}
+
+/*
+ * The lines that are not a watch: metrics, log, member, state, snapshot;
+ * 1 if @ws is none of them.
+ */
+static int parse_directive(struct config *cfg, struct words *ws,
+			   unsigned int nr)
+{
+	const char *name = peek(ws);
+	char msg[256];
+
+	if (!strcmp(name, "metrics"))
+		return parse_metrics(ws, &cfg->metrics, nr);
+	if (!strcmp(name, "log")) {
+		if (log_sink_parse(&cfg->log, ws->word + 1, ws->count - 1, msg,
+				   sizeof(msg)))
+			return parse_err(ws, "%s", msg);
+		return 0;
+	}
+	if (!strcmp(name, "member"))
+		return parse_once(ws, &cfg->member, &cfg->member_line, nr,
+				  "an ID");
+	if (!strcmp(name, "state"))
+		return parse_once(ws, &cfg->state, &cfg->state_line, nr,
+				  "a FILE");
+	if (!strcmp(name, "snapshot"))
+		return parse_snapshot(ws, cfg, nr);
+	return 1;
 }
 
 /* Split @line into words, up to a word that starts with '#'. */
@@ -543,18 +311,40 @@ static int split_words(char *line, struct words *ws)
 	return 0;
 }
 
-static int parse_line(struct config *cfg, char *line, unsigned int nr,
-		      struct words *ws)
+static int parse_line(struct config *cfg, const char *line, unsigned int nr)
 {
+	struct words ws = { .object = "monitor" };
 	struct monitor *m;
-	char where[PATH_MAX + 16];
+	char *text = strdup(line);
 	int err;
 
-	err = split_words(line, ws);
-	if (err || !ws->count)
+	if (!text) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	err = split_words(text, &ws);
+	if (!err && ws.count) {
+		char where[PATH_MAX + 16];
+
+		snprintf(where, sizeof(where), "%s:%u", cfg->file, nr);
+		ws.where = where;
+		err = parse_directive(cfg, &ws, nr);
+		if (err != 1) {
+			free(ws.word);
+			free(text);
+			return err;
+		}
+		err = 0;
+	}
+	if (err || !ws.count) {
+		free(ws.word);
+		free(text);
 		return err;
+	}
 	m = realloc(cfg->mon, (cfg->nr_mon + 1) * sizeof(*m));
 	if (!m) {
+		free(ws.word);
+		free(text);
 		p_err("out of memory");
 		return EXIT_FAILURE;
 	}
@@ -562,18 +352,16 @@ static int parse_line(struct config *cfg, char *line, unsigned int nr,
 	m = &cfg->mon[cfg->nr_mon++];
 	memset(m, 0, sizeof(*m));
 	m->line = nr;
-	m->stat_fd = -1;
-	snprintf(where, sizeof(where), "%s:%u", cfg->file, nr);
-	ws->where = where;
-	ws->pos = 0;
-	err = parse_watch(ws, m);
-	ws->where = NULL;
-	return err;
+	m->text = text;
+	m->words = ws.word;
+	m->stat.fd = -1;
+	snprintf(m->where, sizeof(m->where), "%s:%u", cfg->file, nr);
+	ws.where = m->where;
+	return parse_line_words(&ws, m);
 }
 
 static int config_read(struct config *cfg)
 {
-	struct words ws = { .object = "monitor" };
 	FILE *f = fopen(cfg->file, "r");
 	unsigned int nr = 0;
 	size_t cap = 0;
@@ -585,14 +373,13 @@ static int config_read(struct config *cfg)
 		return EXIT_FAILURE;
 	}
 	while (!err && getline(&line, &cap, f) >= 0)
-		err = parse_line(cfg, line, ++nr, &ws);
+		err = parse_line(cfg, line, ++nr);
 	if (!err && ferror(f)) {
 		p_err("cannot read %s: %s", cfg->file, strerror(errno));
 		err = EXIT_FAILURE;
 	}
 	fclose(f);
 	free(line);
-	free(ws.word);
 	if (!err && !cfg->nr_mon)
 		err = p_usage("monitor",
 			      "%s: no monitors: expected lines such as 'watch GAUGE hwm above 100'",
@@ -605,89 +392,37 @@ static int config_read(struct config *cfg)
  * =================================
  */
 
-/* Find the gauge of @m: ID, NAME, NAME:ITEM or NAME/ITEM. */
-static int gauge_find(const struct config *cfg, struct monitor *m)
+/* Find the gauge of @m, GAUGE as everywhere. */
+static int gauge_find(struct monitor *m)
 {
-	const char *spec = m->gauge, *sep = spec + strcspn(spec, ":/");
-	char name[AGGMON_NAME_LEN];
-	size_t len = sep - spec;
-	int err = -ENOENT;
+	int err = gauge_lookup_at(m->where, m->stat.gauge, &m->stat.info);
 
-	if (!spec[strspn(spec, "0123456789")]) {
-		err = aggmon_gauge_info_by_id(strtoull(spec, NULL, 10),
-					      &m->info);
-	} else if (len && len < sizeof(name)) {
-		memcpy(name, spec, len);
-		name[len] = '\0';
-		err = aggmon_gauge_info_by_name(name, *sep ? sep + 1 : NULL,
-						&m->info);
-	}
-	if (err == -ENOENT || err == -EINVAL || err == -ENAMETOOLONG) {
-		p_err("%s:%u: no such gauge: %s (see 'aggmon gauge list')",
-		      cfg->file, m->line, spec);
-		return EXIT_FAILURE;
-	}
-	if (err)
-		return p_sys_err(err, spec, "%s:%u: cannot look up gauge %s",
-				 cfg->file, m->line, spec);
-	snprintf(m->label, sizeof(m->label), "%s%s%s", m->info.name,
-		 m->info.item[0] ? ":" : "", m->info.item);
-	return 0;
+	if (!err)
+		gauge_label(&m->stat.info, m->stat.label,
+			    sizeof(m->stat.label));
+	return err;
 }
 
-/* "rate period 1s", "bucket period 1s drain 5", "hwm". */
-static void stat_format(const struct mon_stat *st, char *buf, size_t size)
-{
-	char period[24];
-	int len;
-
-	len = snprintf(buf, size, "%s", stat_names[st->kind]);
-	if (st->period_ns) {
-		duration_format(st->period_ns, period, sizeof(period));
-		len += snprintf(buf + len, size - len, " period %s", period);
-	}
-	if (st->has_drain)
-		snprintf(buf + len, size - len, " drain %lld",
-			 (long long)st->drain);
-}
-
-/* "above 100 cancel 50", and " queue N" if @queue. */
-static void threshold_format(const struct mon_threshold *t, bool queue,
-			     char *buf, size_t size)
-{
-	int len;
-
-	len = snprintf(buf, size, "%s %lld", threshold_names[t->kind],
-		       (long long)t->value);
-	if (t->has_cancel)
-		len += snprintf(buf + len, size - len, " cancel %lld",
-				(long long)t->cancel);
-	if (queue && t->queue_len)
-		snprintf(buf + len, size - len, " queue %u", t->queue_len);
-}
-
-static int threshold_create(const struct config *cfg, struct monitor *m,
-			    struct threshold *thr,
+static int threshold_create(struct monitor *m, struct threshold *thr,
 			    struct aggmon_event_set *set)
 {
-	const struct mon_threshold *t = &thr->spec;
+	const struct thr_words *t = &thr->spec;
 	char what[64];
 	int fd, err;
 
-	fd = aggmon_threshold_create(m->stat_fd, t->kind, t->value,
+	fd = aggmon_threshold_create(m->stat.fd, t->kind, t->value,
 				     t->has_cancel ? t->cancel : 0,
 				     t->has_cancel ?
 				     AGGMON_THRESHOLD_HYSTERESIS : 0,
 				     t->queue_len, &thr->id);
 	if (fd == -ENODEV) {
-		p_err("%s:%u: gauge %s was removed", cfg->file, m->line,
-		      m->label);
+		p_err("%s: gauge %s was removed", m->where, m->stat.label);
 		return EXIT_FAILURE;
 	}
 	if (fd < 0) {
 		threshold_format(t, true, what, sizeof(what));
-		return p_sys_err(fd, m->label, "%s:%u: cannot create the threshold %s on %s",
-				 cfg->file, m->line, what, m->label);
+		return p_sys_err(fd, m->stat.label, "%s: cannot create the threshold %s on %s",
+				 m->where, what, m->stat.label);
 	}
 	thr->fd = fd;
 	thr->mon = m;
@@ -698,24 +433,23 @@ static int threshold_create(const struct config *cfg, struct monitor *m,
 	return 0;
 }
 
-static int monitor_create(const struct config *cfg, struct monitor *m,
-			  struct aggmon_event_set *set)
+static int monitor_create(struct monitor *m, struct aggmon_event_set *set)
 {
-	const struct mon_stat *st = &m->stat;
+	const struct stat_words *st = &m->stat.w;
 	char what[64];
 	size_t i;
 	int fd, err;
 
-	fd = aggmon_stat_create(m->info.id, st->kind, st->period_ns,
-				st->drain, &m->stat_id);
+	fd = aggmon_stat_create(m->stat.info.id, st->kind, st->period_ns,
+				st->drain, &m->stat.id);
 	if (fd < 0) {
 		stat_format(st, what, sizeof(what));
-		return p_sys_err(fd, m->label, "%s:%u: cannot create the statistic %s on %s",
-				 cfg->file, m->line, what, m->label);
+		return p_sys_err(fd, m->stat.label, "%s: cannot create the statistic %s on %s",
+				 m->where, what, m->stat.label);
 	}
-	m->stat_fd = fd;
+	m->stat.fd = fd;
 	for (i = 0; i < m->nr_thr; i++) {
-		err = threshold_create(cfg, m, &m->thr[i], set);
+		err = threshold_create(m, &m->thr[i], set);
 		if (err)
 			return err;
 	}
@@ -728,7 +462,7 @@ static int config_resolve(const struct config *cfg)
 	int err;
 
 	for (i = 0; i < cfg->nr_mon; i++) {
-		err = gauge_find(cfg, &cfg->mon[i]);
+		err = gauge_find(&cfg->mon[i]);
 		if (err)
 			return err;
 	}
@@ -737,23 +471,25 @@ static int config_resolve(const struct config *cfg)
 
 static void check_print_json(const struct monitor *m)
 {
-	const struct mon_stat *st = &m->stat;
+	const struct stat_words *st = &m->stat.w;
 	size_t i;
 
 	jsonw_start_object(json_wtr);
 	jsonw_u64_field(json_wtr, "line", m->line);
-	jsonw_string_field(json_wtr, "gauge", m->label);
-	jsonw_u64_field(json_wtr, "gauge_id", m->info.id);
-	jsonw_string_field(json_wtr, "stat", stat_names[st->kind]);
+	jsonw_string_field(json_wtr, "gauge", m->stat.label);
+	jsonw_u64_field(json_wtr, "gauge_id", m->stat.info.id);
+	jsonw_string_field(json_wtr, "stat",
+			   name_of(aggmon_stat_kind_name, st->kind));
 	jsonw_u64_field(json_wtr, "period_ns", st->period_ns);
 	jsonw_s64_field(json_wtr, "drain", st->drain);
 	jsonw_name(json_wtr, "thresholds");
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < m->nr_thr; i++) {
-		const struct mon_threshold *t = &m->thr[i].spec;
+		const struct thr_words *t = &m->thr[i].spec;
 
 		jsonw_start_object(json_wtr);
-		jsonw_string_field(json_wtr, "kind", threshold_names[t->kind]);
+		jsonw_string_field(json_wtr, "kind",
+				   name_of(aggmon_threshold_kind_name, t->kind));
 		jsonw_s64_field(json_wtr, "value", t->value);
 		jsonw_name(json_wtr, "cancel");
 		if (t->has_cancel)
@@ -783,9 +519,9 @@ static void check_print(const struct config *cfg)
 			check_print_json(m);
 			continue;
 		}
-		stat_format(&m->stat, stat, sizeof(stat));
-		printf("%s:%u: watch %s (id %llu) %s", cfg->file, m->line,
-		       m->label, (unsigned long long)m->info.id, stat);
+		stat_format(&m->stat.w, stat, sizeof(stat));
+		printf("%s: watch %s (id %llu) %s", m->where, m->stat.label,
+		       (unsigned long long)m->stat.info.id, stat);
 		for (j = 0; j < m->nr_thr; j++) {
 			threshold_format(&m->thr[j].spec, true, thr, sizeof(thr));
 			printf(" %s", thr);
@@ -794,6 +530,185 @@ static void check_print(const struct config *cfg)
 	}
 	if (json_output)
 		jsonw_end_array(json_wtr);
+	if (cfg->metrics.path && !json_output) {
+		duration_format(cfg->metrics.interval_ns, stat, sizeof(stat));
+		printf("%s:%u: metrics %s interval %s format %s\n", cfg->file,
+		       cfg->metrics.line, cfg->metrics.path, stat,
+		       cfg->metrics.prometheus ? "prometheus" : "openmetrics");
+	}
+}
+
+/*
+ * The metrics file
+ * ================
+ *
+ * Besides every gauge and aggregation ('aggmon export'), per watch line:
+ *   aggmon_monitor_stat{line, gauge, stat}		the statistic's value
+ *   aggmon_monitor_threshold_state{..., threshold}	1 past the threshold
+ *	(for the -cancel kinds: fired and not cancelled), 0 not, absent
+ *	once its gauge is gone
+ *   aggmon_monitor_events_total{..., type}		events by type
+ *   aggmon_monitor_events_lost_total{...}		events lost, queue full
+ */
+
+static void monitor_labels(const struct monitor *m, struct om_labels *l)
+{
+	char line[16], stat[64];
+
+	snprintf(line, sizeof(line), "%u", m->line);
+	stat_format(&m->stat.w, stat, sizeof(stat));
+	om_labels_init(l);
+	om_label(l, "line", line);
+	om_label(l, "gauge", m->stat.label);
+	om_label(l, "stat", stat);
+}
+
+static void threshold_labels(const struct threshold *t, struct om_labels *l)
+{
+	char thr[64];
+
+	monitor_labels(t->mon, l);
+	threshold_format(&t->spec, false, thr, sizeof(thr));
+	om_label(l, "threshold", thr);
+}
+
+/* 1 past the threshold, 0 not, -1 unknown (gone, or not read). */
+static int threshold_state(const struct threshold *t, bool has_value,
+			   __s64 value)
+{
+	bool above = t->spec.kind == AGGMON_THRESHOLD_ABOVE ||
+		     t->spec.kind == AGGMON_THRESHOLD_ABOVE_CANCEL;
+	bool cancel = t->spec.kind == AGGMON_THRESHOLD_ABOVE_CANCEL ||
+		      t->spec.kind == AGGMON_THRESHOLD_BELOW_CANCEL;
+
+	if (t->last == AGGMON_EVENT_GONE)
+		return -1;
+	if (cancel)
+		return t->last == AGGMON_EVENT_FIRED;
+	if (!has_value)
+		return -1;
+	return above ? value >= t->spec.value : value <= t->spec.value;
+}
+
+static int write_monitor_metrics(struct om_writer *w, const struct config *cfg,
+				 struct seen *seen)
+{
+	static const char *const families[] = {
+		"aggmon_monitor_stat", "aggmon_monitor_threshold_state",
+		"aggmon_monitor_events", "aggmon_monitor_events_lost",
+	};
+	struct aggmon_stat_info si;
+	struct om_labels l, lt;
+	bool *has_value;
+	__s64 *values;
+	size_t i, j, f;
+	__u32 type;
+	int err = 0, state;
+
+	for (f = 0; f < ARRAY_SIZE(families); f++)
+		if (seen_add(seen, families[f], "aggmon monitor", &err) || err)
+			return err ?: EXIT_FAILURE;
+	has_value = calloc(cfg->nr_mon ?: 1, sizeof(*has_value));
+	values = calloc(cfg->nr_mon ?: 1, sizeof(*values));
+	if (!has_value || !values) {
+		free(has_value);
+		free(values);
+		return -ENOMEM;
+	}
+	om_family(w, "aggmon_monitor_stat", OM_GAUGE, NULL,
+		  "aggmon monitor: the value of the statistic of a watch line");
+	for (i = 0; i < cfg->nr_mon; i++) {
+		if (aggmon_stat_info(cfg->mon[i].stat.fd, &si))
+			continue;	/* gone */
+		has_value[i] = true;
+		values[i] = si.value;
+		monitor_labels(&cfg->mon[i], &l);
+		om_sample_s64(w, "aggmon_monitor_stat", "", &l, si.value);
+	}
+	om_family(w, "aggmon_monitor_threshold_state", OM_GAUGE, NULL,
+		  "aggmon monitor: 1 where the statistic is past the threshold (fired, for the -cancel kinds)");
+	for (i = 0; i < cfg->nr_mon; i++)
+		for (j = 0; j < cfg->mon[i].nr_thr; j++) {
+			const struct threshold *t = &cfg->mon[i].thr[j];
+
+			state = threshold_state(t, has_value[i], values[i]);
+			if (state < 0)
+				continue;
+			threshold_labels(t, &l);
+			om_sample_s64(w, "aggmon_monitor_threshold_state", "",
+				      &l, state);
+		}
+	om_family(w, "aggmon_monitor_events", OM_COUNTER, NULL,
+		  "aggmon monitor: the events of a threshold, by type");
+	for (i = 0; i < cfg->nr_mon; i++)
+		for (j = 0; j < cfg->mon[i].nr_thr; j++) {
+			const struct threshold *t = &cfg->mon[i].thr[j];
+
+			threshold_labels(t, &l);
+			for (type = AGGMON_EVENT_FIRED; type <= AGGMON_EVENT_GONE;
+			     type++) {
+				lt = l;
+				om_label(&lt, "type", aggmon_event_type_name(type));
+				om_sample_u64(w, "aggmon_monitor_events",
+					      "_total", &lt, t->events[type]);
+			}
+		}
+	om_family(w, "aggmon_monitor_events_lost", OM_COUNTER, NULL,
+		  "aggmon monitor: the events a threshold lost, its queue full");
+	for (i = 0; i < cfg->nr_mon; i++)
+		for (j = 0; j < cfg->mon[i].nr_thr; j++) {
+			threshold_labels(&cfg->mon[i].thr[j], &l);
+			om_sample_u64(w, "aggmon_monitor_events_lost", "_total",
+				      &l, cfg->mon[i].thr[j].lost);
+		}
+	free(has_value);
+	free(values);
+	return 0;
+}
+
+static int write_metrics(FILE *f, void *arg)
+{
+	const struct config *cfg = arg;
+	struct om_writer w = { .f = f, .openmetrics = !cfg->metrics.prometheus };
+	struct seen seen = { 0 };
+	int err;
+
+	err = write_monitor_metrics(&w, cfg, &seen);
+	if (!err)
+		err = export_all(&w, &seen);
+	seen_free(&seen);
+	return err;
+}
+
+/*
+ * Write the metrics file if it is due.  A write that fails is said once
+ * and counted; the count is said when a write works again.
+ */
+static void metrics_update(struct config *cfg, bool now)
+{
+	struct metrics *mt = &cfg->metrics;
+	__u64 t = now_ns();
+	int err;
+
+	if (!mt->path || (!now && t < mt->next_ns))
+		return;
+	mt->next_ns = t + mt->interval_ns;
+	err = metrics_file_replace(mt->path, write_metrics, cfg);
+	if (err) {
+		if (!mt->failures++) {
+			if (err < 0)
+				p_err("cannot write the metrics file %s: %s (counting the failures)",
+				      mt->path, strerror(-err));
+			else
+				p_err("cannot write the metrics file %s (counting the failures)",
+				      mt->path);
+		}
+		return;
+	}
+	if (mt->failures)
+		p_err("wrote the metrics file %s again, after %llu failed writes",
+		      mt->path, (unsigned long long)mt->failures);
+	mt->failures = 0;
 }
 
 /*
@@ -801,46 +716,11 @@ static void check_print(const struct config *cfg)
  * =============
  */
 
-/* The signal that asks to stop, set by its handler: lock-free, so async-signal-safe. */
-static atomic_int stop_signal;
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free");
-
-static void on_signal(int sig)
-{
-	atomic_store(&stop_signal, sig);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 struct log_state {
+	struct config *cfg;
 	unsigned long long count, logged;
-	__u64 seq;
-	char member[256];
 	bool done;
 };
-
-static const char *event_type(__u32 type)
-{
-	switch (type) {
-	case AGGMON_EVENT_FIRED:
-		return "fired";
-	case AGGMON_EVENT_CANCELLED:
-		return "cancelled";
-	case AGGMON_EVENT_LOST:
-		return "lost";
-	case AGGMON_EVENT_GONE:
-		return "gone";
-	}
-	return "unknown";
-}
 
 static bool event_has_value(const struct aggmon_event *ev)
 {
@@ -848,85 +728,51 @@ static bool event_has_value(const struct aggmon_event *ev)
 	       ev->type == AGGMON_EVENT_CANCELLED;
 }
 
-/* The CLOCK_REALTIME time of CLOCK_MONOTONIC @mono_ns. */
-static void event_time(__u64 mono_ns, char *buf, size_t size)
+/* The record of @m: its gauge and statistic; the caller adds the rest. */
+static void record_init(struct log_record *r, const struct monitor *m,
+			char *stat, size_t size)
 {
-	struct timespec real, mono;
-	__s64 ns;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	ns = (__s64)real.tv_sec * NSEC_PER_SEC + real.tv_nsec -
-	     ((__s64)mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec - (__s64)mono_ns);
-	real.tv_sec = ns / (__s64)NSEC_PER_SEC;
-	real.tv_nsec = ns % (__s64)NSEC_PER_SEC;
-	realtime_format(&real, buf, size);
-}
-
-static void log_json(const struct log_state *ls, const struct threshold *thr,
-		     const struct aggmon_event *ev, const char *time)
-{
-	const struct monitor *m = thr->mon;
-
-	jsonw_start_object(json_wtr);
-	jsonw_string_field(json_wtr, "time", time);
-	jsonw_string_field(json_wtr, "member", ls->member);
-	jsonw_u64_field(json_wtr, "seq", ls->seq);
-	jsonw_string_field(json_wtr, "type", event_type(ev->type));
-	jsonw_string_field(json_wtr, "gauge", m->label);
-	jsonw_u64_field(json_wtr, "gauge_id", ev->gauge_id);
-	jsonw_string_field(json_wtr, "stat", stat_names[m->stat.kind]);
-	jsonw_u64_field(json_wtr, "stat_id", ev->stat_id);
-	jsonw_string_field(json_wtr, "threshold",
-			   threshold_names[thr->spec.kind]);
-	jsonw_s64_field(json_wtr, "threshold_value", thr->spec.value);
-	jsonw_u64_field(json_wtr, "threshold_id", ev->threshold_id);
-	jsonw_name(json_wtr, "value");
-	if (event_has_value(ev))
-		jsonw_s64(json_wtr, ev->value);
-	else
-		jsonw_null(json_wtr);
-	jsonw_u64_field(json_wtr, "event_seq", ev->seq);
-	jsonw_u64_field(json_wtr, "lost", ev->lost);
-	jsonw_bool_field(json_wtr, "initial", ev->flags & AGGMON_EVENT_F_INITIAL);
-	jsonw_bool_field(json_wtr, "timer", ev->flags & AGGMON_EVENT_F_TIMER);
-	jsonw_u64_field(json_wtr, "line", m->line);
-	jsonw_end_object(json_wtr);
-}
-
-static void log_text(const struct threshold *thr,
-		     const struct aggmon_event *ev, const char *time)
-{
-	const struct monitor *m = thr->mon;
-	char stat[64], t[64];
-
-	stat_format(&m->stat, stat, sizeof(stat));
-	threshold_format(&thr->spec, false, t, sizeof(t));
-	printf("%s %s %s %s %s", time, event_type(ev->type), m->label, stat, t);
-	if (event_has_value(ev))
-		printf(" value %lld", (long long)ev->value);
-	printf(" seq %llu", (unsigned long long)ev->seq);
-	if (ev->lost)
-		printf(" lost %llu", (unsigned long long)ev->lost);
-	if (ev->flags & AGGMON_EVENT_F_INITIAL)
-		printf(" initial");
-	if (ev->flags & AGGMON_EVENT_F_TIMER)
-		printf(" timer");
-	putchar('\n');
+	memset(r, 0, sizeof(*r));
+	stat_format(&m->stat.w, stat, size);
+	r->gauge = m->stat.label;
+	r->name = m->stat.info.name;
+	r->item = m->stat.info.item;
+	r->gauge_id = m->stat.info.id;
+	r->stat_id = m->stat.id;
+	r->stat = stat;
+	r->stat_kind = name_of(aggmon_stat_kind_name, m->stat.w.kind);
+	r->line = m->line;
 }
 
 static int log_event(const struct aggmon_event *ev, void *cookie, void *arg)
 {
 	struct log_state *ls = arg;
-	char time[48];
+	struct threshold *thr = cookie;
+	struct log_record r;
+	char stat[64], t[64];
 
-	event_time(ev->time_ns, time, sizeof(time));
-	ls->seq++;
-	if (json_output)
-		log_json(ls, cookie, ev, time);
-	else
-		log_text(cookie, ev, time);
-	fflush(stdout);
+	if (ev->type <= AGGMON_EVENT_GONE) {
+		thr->events[ev->type]++;
+		thr->last = ev->type == AGGMON_EVENT_LOST ? thr->last : ev->type;
+	}
+	thr->lost += ev->lost;
+	record_init(&r, thr->mon, stat, sizeof(stat));
+	threshold_format(&thr->spec, false, t, sizeof(t));
+	r.realtime_ns = mono_to_realtime_ns(ev->time_ns);
+	r.monotonic_ns = ev->time_ns;
+	r.event = name_of(aggmon_event_type_name, ev->type);
+	r.threshold = t;
+	r.threshold_kind = name_of(aggmon_threshold_kind_name, thr->spec.kind);
+	r.threshold_value = thr->spec.value;
+	r.threshold_id = ev->threshold_id;
+	r.has_value = event_has_value(ev);
+	r.value = ev->value;
+	r.event_seq = ev->seq;
+	r.lost = ev->lost;
+	r.initial = ev->flags & AGGMON_EVENT_F_INITIAL;
+	r.timer = ev->flags & AGGMON_EVENT_F_TIMER;
+	r.seq = event_log_next_seq(&ls->cfg->log);
+	event_log_write(&ls->cfg->log, &r);
 	if (ls->count && ++ls->logged >= ls->count) {
 		ls->done = true;
 		return 1;
@@ -934,27 +780,52 @@ static int log_event(const struct aggmon_event *ev, void *cookie, void *arg)
 	return 0;
 }
 
-/* Log events until a signal, @count events or @duration_ns (0: none). */
-static int log_events(struct aggmon_event_set *set, unsigned long long count,
-		      __u64 duration_ns)
+/* A snapshot record of each watch line's statistic, if one is due. */
+static void snapshot_update(struct config *cfg)
 {
-	struct log_state ls = { .count = count };
-	__u64 end = duration_ns ? now_ns() + duration_ns : 0, now;
+	struct aggmon_stat_info si;
+	struct log_record r;
+	__u64 now = now_ns();
+	char stat[64];
+	size_t i;
+
+	if (!cfg->snapshot_ns || now < cfg->next_snapshot_ns)
+		return;
+	cfg->next_snapshot_ns += cfg->snapshot_ns;
+	if (cfg->next_snapshot_ns <= now)	/* late: catch up */
+		cfg->next_snapshot_ns = now + cfg->snapshot_ns;
+	for (i = 0; i < cfg->nr_mon; i++) {
+		if (aggmon_stat_info(cfg->mon[i].stat.fd, &si))
+			continue;	/* gone: its thresholds said so */
+		record_init(&r, &cfg->mon[i], stat, sizeof(stat));
+		r.realtime_ns = realtime_ns();
+		r.monotonic_ns = now_ns();
+		r.event = "snapshot";
+		r.has_value = true;
+		r.value = si.value;
+		r.seq = event_log_next_seq(&cfg->log);
+		event_log_write(&cfg->log, &r);
+	}
+}
+
+/* Log events until a signal, @count events or @duration_ns (0: none). */
+static int log_events(struct config *cfg, struct aggmon_event_set *set,
+		      unsigned long long count, __u64 duration_ns)
+{
+	struct log_state ls = { .cfg = cfg, .count = count };
+	__u64 end = duration_ns ? now_ns() + duration_ns : 0;
 	int timeout, ret, status = EXIT_SUCCESS;
 
-	if (gethostname(ls.member, sizeof(ls.member) - 1))
-		snprintf(ls.member, sizeof(ls.member), "localhost");
-	catch_signals();
-	while (!atomic_load(&stop_signal) && !ls.done) {
-		timeout = MAX_WAIT_MS;
-		if (end) {
-			now = now_ns();
-			if (now >= end)
-				break;
-			if ((end - now) / 1000000 < MAX_WAIT_MS)
-				timeout = (end - now + 999999) / 1000000;
-		}
+	cfg->next_snapshot_ns = now_ns();
+	snapshot_update(cfg);
+	metrics_update(cfg, true);
+	while (!stop_requested() && !ls.done) {
+		timeout = wait_slice_ms(end);
+		if (!timeout)
+			break;
 		ret = aggmon_event_set_wait(set, timeout, log_event, &ls);
+		snapshot_update(cfg);
+		metrics_update(cfg, false);
 		if (ret < 0 && ret != -EINTR)
 			return p_sys_err(ret, NULL, "cannot read the events");
 		if (!aggmon_event_set_size(set) && !ls.done) {
@@ -966,25 +837,69 @@ static int log_events(struct aggmon_event_set *set, unsigned long long count,
 	if (aggmon_event_set_lost(set))
 		p_err("%llu events were lost: the queues were full (see queue N)",
 		      (unsigned long long)aggmon_event_set_lost(set));
+	/* The last state, with the events of the end. */
+	metrics_update(cfg, true);
+	if (cfg->metrics.failures)
+		p_err("%llu writes of the metrics file %s failed",
+		      (unsigned long long)cfg->metrics.failures,
+		      cfg->metrics.path);
 	return status;
 }
 
-static int config_run(const struct config *cfg, unsigned long long count,
+/*
+ * The sinks (text, or JSON with -j, on stdout when the file names none),
+ * the member, and the state file: "state FILE", else
+ * $STATE_DIRECTORY/seq where systemd gives a StateDirectory=, else none
+ * (sequence ids from 1, not kept).
+ */
+static int event_log_start(struct config *cfg)
+{
+	char path[PATH_MAX], msg[64];
+	char *words[] = { json_output ? "json" : "text" };
+	const char *dir = getenv("STATE_DIRECTORY");
+
+	if (!cfg->log.nr_sinks &&
+	    log_sink_parse(&cfg->log, words, 1, msg, sizeof(msg))) {
+		p_err("%s", msg);
+		return EXIT_FAILURE;
+	}
+	if (cfg->state) {
+		cfg->log.state_path = cfg->state;
+	} else if (dir && *dir) {
+		snprintf(path, sizeof(path), "%.*s/seq",
+			 (int)strcspn(dir, ":"), dir);
+		cfg->state = strdup(path);
+		if (!cfg->state) {
+			p_err("out of memory");
+			return EXIT_FAILURE;
+		}
+		cfg->log.state_path = cfg->state;
+	}
+	return event_log_open(&cfg->log, cfg->member);
+}
+
+static int config_run(struct config *cfg, unsigned long long count,
 		      __u64 duration_ns)
 {
 	struct aggmon_event_set *set;
 	size_t i;
 	int err;
 
-	err = aggmon_event_set_new(&set);
+	err = event_log_start(cfg);
 	if (err)
+		return err;
+	err = aggmon_event_set_new(&set);
+	if (err) {
+		event_log_close(&cfg->log);
 		return p_sys_err(err, NULL, "cannot create an event set");
+	}
+	block_stop_signals();
 	for (i = 0; !err && i < cfg->nr_mon; i++)
-		err = monitor_create(cfg, &cfg->mon[i], set);
+		err = monitor_create(&cfg->mon[i], set);
 	if (!err)
-		err = log_events(set, count, duration_ns);
+		err = log_events(cfg, set, count, duration_ns);
 	aggmon_event_set_free(set);
-	return err;
+	return event_log_close(&cfg->log) ?: err;
 }
 
 /*
@@ -993,30 +908,10 @@ static int config_run(const struct config *cfg, unsigned long long count,
  */
 
 struct run_opts {
-	unsigned long long count;
+	__u64 count;
 	__u64 duration_ns;
 	bool check;
 };
-
-static int take_duration(struct words *ws, __u64 *ns)
-{
-	const char *arg;
-	int err;
-
-	if (*ns)
-		return parse_err(ws, "duration given twice");
-	arg = take_arg(ws, "duration", "a DURATION");
-	if (!arg)
-		return EXIT_USAGE;
-	err = parse_duration(arg, ns);
-	if (err == DURATION_NO_UNIT)
-		return parse_err(ws, DURATION_NO_UNIT_MSG, "duration", arg);
-	if (err || !*ns)
-		return parse_err(ws,
-				 "invalid duration '%s': expected a DURATION such as 30s or 10min",
-				 arg);
-	return 0;
-}
 
 static int take_flag(struct words *ws, bool *flag)
 {
@@ -1033,12 +928,14 @@ static int parse_run_opts(struct words *ws, struct run_opts *o)
 	int err = 0;
 
 	while (!err && (word = peek(ws))) {
-		if (!strcmp(word, "count") && o->count)
+		if (at_keyword(ws, "count") && o->count)
 			err = parse_err(ws, "count given twice");
-		else if (!strcmp(word, "count"))
-			err = take_count(ws, "count", ~0ULL, &o->count);
-		else if (!strcmp(word, "duration"))
-			err = take_duration(ws, &o->duration_ns);
+		else if (at_keyword(ws, "count"))
+			err = take_count(ws, UINT64_MAX, &o->count);
+		else if (at_keyword(ws, "duration") && o->duration_ns)
+			err = parse_err(ws, "duration given twice");
+		else if (at_keyword(ws, "duration"))
+			err = take_duration(ws, 1, UINT64_MAX, &o->duration_ns);
 		else if (!strcmp(word, "check"))
 			err = take_flag(ws, &o->check);
 		else

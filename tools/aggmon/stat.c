@@ -7,118 +7,42 @@
  * samples it and lets it go.
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "main.h"
 #include "stat.h"
 
-#define NSEC_PER_SEC	1000000000ULL
+/*
+ * The words
+ * =========
+ */
 
+/* The long spellings of the kinds. */
 static const struct {
 	const char *name;
 	__u32 kind;
-} stat_kinds[] = {
-	{ "absolute",		AGGMON_STAT_ABSOLUTE },
-	{ "hwm",		AGGMON_STAT_HIGH_WATERMARK },
-	{ "lwm",		AGGMON_STAT_LOW_WATERMARK },
-	{ "rate",		AGGMON_STAT_RATE },
-	{ "bucket",		AGGMON_STAT_LEAKY_BUCKET },
-	/* Long spellings. */
+} stat_long_names[] = {
 	{ "high-watermark",	AGGMON_STAT_HIGH_WATERMARK },
 	{ "low-watermark",	AGGMON_STAT_LOW_WATERMARK },
 	{ "leaky-bucket",	AGGMON_STAT_LEAKY_BUCKET },
 };
 
-static const struct {
-	const char *unit;
-	__u64 ns;
-} units[] = {
-	{ "ns",		1 },
-	{ "us",		1000 },
-	{ "ms",		1000000 },
-	{ "s",		NSEC_PER_SEC },
-	{ "min",	60 * NSEC_PER_SEC },
-	{ "h",		3600 * NSEC_PER_SEC },
-};
-
-/* Set by the signal handler: lock-free, so async-signal-safe. */
-static atomic_bool stop;
-_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "the stop flag must be lock-free");
-
-int parse_duration(const char *s, __u64 *ns)
-{
-	size_t digits = strspn(s, "0123456789"), i;
-	unsigned long long val;
-
-	if (!digits || digits > 20)
-		return -1;
-	errno = 0;
-	val = strtoull(s, NULL, 10);
-	if (errno)
-		return -1;
-	if (!s[digits])
-		return DURATION_NO_UNIT;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(s + digits, units[i].unit))
-			continue;
-		if (val > UINT64_MAX / units[i].ns)
-			return -1;
-		*ns = val * units[i].ns;
-		return 0;
-	}
-	return -1;
-}
-
-int parse_s64(const char *s, __s64 *val)
-{
-	const char *digits = s + (*s == '-' || *s == '+');
-	char *end;
-	long long v;
-
-	if (!*digits || digits[strspn(digits, "0123456789")])
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*val = v;
-	return 0;
-}
-
-int parse_count(const char *s, __u64 max, __u64 *val)
-{
-	unsigned long long v;
-
-	if (!*s || s[strspn(s, "0123456789")])
-		return -1;
-	errno = 0;
-	v = strtoull(s, NULL, 10);
-	if (errno || !v || v > max)
-		return -1;
-	*val = v;
-	return 0;
-}
-
-const char *keyword(const char *arg)
-{
-	return !strncmp(arg, "--", 2) && arg[2] ? arg + 2 : arg;
-}
-
-const char *stat_kind_name(__u32 kind)
+int stat_kind_word(const char *word)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(stat_kinds); i++)
-		if (stat_kinds[i].kind == kind)
-			return stat_kinds[i].name;
-	return "unknown";
+	for (i = 0; word && i < ARRAY_SIZE(stat_long_names); i++)
+		if (!strcmp(word, stat_long_names[i].name))
+			return stat_long_names[i].kind;
+	return name_lookup(aggmon_stat_kind_name, word);
+}
+
+int thr_kind_word(const char *word)
+{
+	return name_lookup(aggmon_threshold_kind_name, word);
 }
 
 static bool has_period(__u32 kind)
@@ -126,89 +50,214 @@ static bool has_period(__u32 kind)
 	return kind == AGGMON_STAT_RATE || kind == AGGMON_STAT_LEAKY_BUCKET;
 }
 
-int stat_spec_init(struct stat_spec *s, int argc, char **argv,
-		   const char *object)
+int stat_option(struct words *ws, struct stat_words *st)
 {
-	size_t i;
-
-	memset(s, 0, sizeof(*s));
-	s->fd = -1;
-	if (argc < 1 || !strcmp(argv[0], "--"))
-		return p_usage(object, "missing GAUGE");
-	if (argc < 2 || !strcmp(argv[1], "--"))
-		return p_usage(object,
-			       "missing KIND after GAUGE '%s' (absolute, hwm, lwm, rate or bucket)",
-			       argv[0]);
-	s->gauge = argv[0];
-	s->kind_arg = argv[1];
-	for (i = 0; i < ARRAY_SIZE(stat_kinds); i++) {
-		if (!strcmp(argv[1], stat_kinds[i].name)) {
-			s->kind = stat_kinds[i].kind;
-			return 0;
-		}
+	if (at_keyword(ws, "period")) {
+		if (st->period_ns)
+			return parse_err(ws, "period given twice");
+		return take_duration(ws, AGGMON_PERIOD_MIN_NS,
+				     AGGMON_PERIOD_MAX_NS, &st->period_ns);
 	}
-	return p_usage(object,
-		       "unknown statistic KIND '%s': expected absolute, hwm, lwm, rate or bucket",
-		       argv[1]);
-}
-
-static int parse_period(struct stat_spec *s, const char *arg,
-			const char *object)
-{
-	__u64 ns;
-	int err = parse_duration(arg, &ns);
-
-	if (err == DURATION_NO_UNIT)
-		return p_usage(object, DURATION_NO_UNIT_MSG, "period", arg);
-	if (err)
-		return p_usage(object,
-			       "invalid period '%s': expected a DURATION such as 10ms, 1s or 500us",
-			       arg);
-	if (ns < AGGMON_PERIOD_MIN_NS || ns > AGGMON_PERIOD_MAX_NS)
-		return p_usage(object, "invalid period '%s': expected 1ms to 24h",
-			       arg);
-	s->period_ns = ns;
-	return 0;
-}
-
-int stat_spec_option(struct stat_spec *s, int argc, char **argv, int *i,
-		     const char *object)
-{
-	const char *kw = keyword(argv[*i]);
-	bool period = !strcmp(kw, "period");
-
-	if (!period && strcmp(kw, "drain"))
+	if (at_keyword(ws, "drain")) {
+		if (st->has_drain)
+			return parse_err(ws, "drain given twice");
+		if (take_s64(ws, &st->drain))
+			return EXIT_USAGE;
+		if (st->drain <= 0)
+			return parse_err(ws, "drain must be above 0, not %lld",
+					 (long long)st->drain);
+		st->has_drain = true;
 		return 0;
-	if (*i + 1 >= argc)
-		return p_usage(object, "%s needs a value", kw);
-	if ((period && s->period_ns) || (!period && s->drain))
-		return p_usage(object, "%s given twice for GAUGE '%s'", kw,
-			       s->gauge);
-	(*i)++;
-	if (period)
-		return parse_period(s, argv[*i], object) ?: 1;
-	if (parse_s64(argv[*i], &s->drain) || s->drain <= 0)
-		return p_usage(object, "invalid drain '%s': expected a positive number",
-			       argv[*i]);
+	}
 	return 1;
 }
 
-int stat_spec_check(struct stat_spec *s, const char *object)
+int stat_finish(const struct words *ws, const struct stat_words *st)
 {
-	if (has_period(s->kind) && !s->period_ns)
-		return p_usage(object, "KIND %s needs 'period DURATION' (GAUGE '%s')",
-			       s->kind_arg, s->gauge);
-	if (!has_period(s->kind) && s->period_ns)
-		return p_usage(object, "KIND %s takes no period (GAUGE '%s')",
-			       s->kind_arg, s->gauge);
-	if (s->kind == AGGMON_STAT_LEAKY_BUCKET && !s->drain)
-		return p_usage(object, "KIND %s needs 'drain N' (GAUGE '%s')",
-			       s->kind_arg, s->gauge);
-	if (s->kind != AGGMON_STAT_LEAKY_BUCKET && s->drain)
-		return p_usage(object, "KIND %s takes no drain, only bucket does (GAUGE '%s')",
-			       s->kind_arg, s->gauge);
+	if (!has_period(st->kind) && st->period_ns)
+		return parse_err(ws, "period applies to rate and bucket only");
+	if (st->kind != AGGMON_STAT_LEAKY_BUCKET && st->has_drain)
+		return parse_err(ws, "drain applies to bucket only");
+	if (has_period(st->kind) && !st->period_ns)
+		return parse_err(ws, "%s needs period DURATION",
+				 aggmon_stat_kind_name(st->kind));
+	if (st->kind == AGGMON_STAT_LEAKY_BUCKET && !st->has_drain)
+		return parse_err(ws, "bucket needs drain N");
 	return 0;
 }
+
+int parse_stat(struct words *ws, struct stat_words *st)
+{
+	int kind = stat_kind_word(peek(ws)), err = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (kind < 0)
+		return 0;
+	st->kind = kind;
+	ws->pos++;
+	while (peek(ws) && !(err = stat_option(ws, st)))
+		;
+	return err == EXIT_USAGE ? err : stat_finish(ws, st);
+}
+
+static int threshold_finish(const struct words *ws, const struct thr_words *t)
+{
+	const char *name = aggmon_threshold_kind_name(t->kind);
+	bool above = t->kind == AGGMON_THRESHOLD_ABOVE ||
+		     t->kind == AGGMON_THRESHOLD_ABOVE_CANCEL;
+
+	if (t->hysteresis && !t->has_cancel)
+		return parse_err(ws, "hysteresis needs cancel VALUE");
+	if (!t->has_cancel)
+		return 0;
+	if (above && t->cancel > t->value)
+		return parse_err(ws, "cancel %lld of %s %lld must be at most %lld",
+				 (long long)t->cancel, name,
+				 (long long)t->value, (long long)t->value);
+	if (!above && t->cancel < t->value)
+		return parse_err(ws, "cancel %lld of %s %lld must be at least %lld",
+				 (long long)t->cancel, name,
+				 (long long)t->value, (long long)t->value);
+	return 0;
+}
+
+/* One option of a threshold at the cursor; 1 if the word is none. */
+static int threshold_option(struct words *ws, struct thr_words *t)
+{
+	__u64 n;
+
+	if (at_keyword(ws, "cancel")) {
+		if (t->has_cancel)
+			return parse_err(ws, "cancel given twice");
+		t->has_cancel = true;
+		return take_s64(ws, &t->cancel);
+	}
+	if (at_keyword(ws, "hysteresis")) {
+		t->hysteresis = true;
+		ws->pos++;
+		return 0;
+	}
+	if (at_keyword(ws, "queue")) {
+		if (t->queue_len)
+			return parse_err(ws, "queue given twice");
+		if (take_count(ws, AGGMON_QUEUE_LEN_MAX, &n))
+			return EXIT_USAGE;
+		t->queue_len = n;
+		return 0;
+	}
+	return 1;
+}
+
+int parse_threshold(struct words *ws, struct thr_words *t,
+		    bool (*stop)(const char *word))
+{
+	const char *word = peek(ws);
+	int kind = thr_kind_word(word), err;
+
+	memset(t, 0, sizeof(*t));
+	if (kind < 0)
+		return parse_err(ws, "unknown threshold kind '%s'", word);
+	t->kind = kind;
+	if (take_s64(ws, &t->value))
+		return EXIT_USAGE;
+	while ((word = peek(ws)) && thr_kind_word(word) < 0 &&
+	       !(stop && stop(word))) {
+		err = threshold_option(ws, t);
+		if (err == 1 && (at_keyword(ws, "period") ||
+				 at_keyword(ws, "drain")))
+			return parse_err(ws, "%s must come before the thresholds",
+					 keyword(word));
+		if (err == 1)
+			return parse_err(ws, "unknown threshold option '%s'",
+					 word);
+		if (err)
+			return err;
+	}
+	return threshold_finish(ws, t);
+}
+
+static int add_threshold(struct watch_words *w, const struct thr_words *t)
+{
+	struct thr_words *thr;
+
+	thr = realloc(w->thr, (w->nr_thr + 1) * sizeof(*thr));
+	if (!thr) {
+		p_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	w->thr = thr;
+	thr[w->nr_thr++] = *t;
+	return 0;
+}
+
+int parse_watch(struct words *ws, struct watch_words *w,
+		bool (*stop)(const char *word))
+{
+	const char *word = peek(ws);
+	struct thr_words t;
+	int start, err;
+
+	memset(w, 0, sizeof(*w));
+	if (!word || (stop && stop(word)) || stat_kind_word(word) >= 0 ||
+	    thr_kind_word(word) >= 0)
+		return parse_err(ws, "watch needs a GAUGE first");
+	w->gauge = word;
+	start = ++ws->pos;
+	err = parse_stat(ws, &w->stat);
+	if (err)
+		return err;
+	word = peek(ws);
+	if (!word || (stop && stop(word)))
+		return parse_err(ws,
+				 "watch needs a threshold: above, below, above-cancel or below-cancel");
+	if (ws->pos == start && thr_kind_word(word) < 0)
+		return parse_err(ws, "unknown statistic or threshold kind '%s'",
+				 word);
+	while ((word = peek(ws)) && !(stop && stop(word))) {
+		err = parse_threshold(ws, &t, stop);
+		if (!err)
+			err = add_threshold(w, &t);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void stat_format(const struct stat_words *st, char *buf, size_t size)
+{
+	char period[24];
+	int len;
+
+	len = snprintf(buf, size, "%s", name_of(aggmon_stat_kind_name,
+						 st->kind));
+	if (st->period_ns) {
+		duration_format(st->period_ns, period, sizeof(period));
+		len += snprintf(buf + len, size - len, " period %s", period);
+	}
+	if (st->has_drain)
+		snprintf(buf + len, size - len, " drain %lld",
+			 (long long)st->drain);
+}
+
+void threshold_format(const struct thr_words *t, bool queue, char *buf,
+		      size_t size)
+{
+	int len;
+
+	len = snprintf(buf, size, "%s %lld",
+		       name_of(aggmon_threshold_kind_name, t->kind),
+		       (long long)t->value);
+	if (t->has_cancel)
+		len += snprintf(buf + len, size - len, " cancel %lld",
+				(long long)t->cancel);
+	if (queue && t->queue_len)
+		snprintf(buf + len, size - len, " queue %u", t->queue_len);
+}
+
+/*
+ * Creating
+ * ========
+ */
 
 int stat_err(int err, const struct stat_spec *s, const char *what)
 {
@@ -235,16 +284,15 @@ int stat_err(int err, const struct stat_spec *s, const char *what)
 			 s->gauge);
 }
 
-int stat_spec_open(struct stat_spec *s)
+int stat_spec_open(struct stat_spec *s, const char *where)
 {
-	int ret = gauge_lookup(s->gauge, &s->info);
+	int ret = gauge_lookup_at(where, s->gauge, &s->info);
 
 	if (ret)
 		return ret;
-	snprintf(s->label, sizeof(s->label), "%s%s%s", s->info.name,
-		 s->info.item[0] ? ":" : "", s->info.item);
-	ret = aggmon_stat_create(s->info.id, s->kind, s->period_ns, s->drain,
-				 &s->id);
+	gauge_label(&s->info, s->label, sizeof(s->label));
+	ret = aggmon_stat_create(s->info.id, s->w.kind, s->w.period_ns,
+				 s->w.drain, &s->id);
 	if (ret < 0)
 		return stat_err(ret, s, "create a statistic");
 	s->fd = ret;
@@ -256,49 +304,6 @@ void stat_spec_close(struct stat_spec *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-}
-
-__u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop, true);
-}
-
-void catch_stop_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-
-	/* No SA_RESTART: a signal interrupts the sleep or the wait. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-bool stop_requested(void)
-{
-	return atomic_load(&stop);
-}
-
-bool sleep_until(__u64 deadline_ns)
-{
-	struct timespec ts = {
-		.tv_sec = deadline_ns / NSEC_PER_SEC,
-		.tv_nsec = deadline_ns % NSEC_PER_SEC,
-	};
-
-	while (!atomic_load(&stop) &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-			       NULL) == EINTR)
-		;
-	return !atomic_load(&stop);
 }
 
 /*
@@ -346,42 +351,50 @@ static int do_help(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
-static int read_option(struct stat_read *r, int argc, char **argv, int *i)
+/* interval DURATION or count N; 1 if the word is neither. */
+static int read_option(struct words *ws, struct stat_read *r)
 {
-	const char *kw = keyword(argv[*i]);
-	int ret = stat_spec_option(&r->stat, argc, argv, i, "stat");
-
-	if (ret)
-		return ret == 1 ? 0 : ret;
-	if (strcmp(kw, "interval") && strcmp(kw, "count"))
-		return p_usage("stat", "unknown keyword '%s' in 'stat read'",
-			       argv[*i]);
-	if (*i + 1 >= argc)
-		return p_usage("stat", "%s needs a value", kw);
-	(*i)++;
-	if (!strcmp(kw, "count")) {
-		if (parse_count(argv[*i], UINT64_MAX, &r->count))
-			return p_usage("stat", "invalid count '%s': expected a positive number",
-				       argv[*i]);
-		return 0;
+	if (at_keyword(ws, "interval")) {
+		if (r->interval_ns)
+			return parse_err(ws, "interval given twice");
+		return take_duration(ws, INTERVAL_MIN_NS, INTERVAL_MAX_NS,
+				     &r->interval_ns);
 	}
-	ret = parse_duration(argv[*i], &r->interval_ns);
-	if (ret == DURATION_NO_UNIT)
-		return p_usage("stat", DURATION_NO_UNIT_MSG, kw, argv[*i]);
-	if (ret || !r->interval_ns)
-		return p_usage("stat",
-			       "invalid interval '%s': expected a DURATION such as 10ms, 1s or 500us",
-			       argv[*i]);
-	return 0;
+	if (at_keyword(ws, "count")) {
+		if (r->count)
+			return parse_err(ws, "count given twice");
+		return take_count(ws, UINT64_MAX, &r->count);
+	}
+	return 1;
 }
 
+/* GAUGE KIND [period D] [drain N] [interval D] [count N], in any order after KIND. */
 static int read_parse(struct stat_read *r, int argc, char **argv)
 {
-	int i, ret = stat_spec_init(&r->stat, argc, argv, "stat");
+	struct words ws = { argv, argc, 0, NULL, "stat" };
+	int kind, err = 0;
 
-	for (i = 2; !ret && i < argc; i++)
-		ret = read_option(r, argc, argv, &i);
-	return ret ?: stat_spec_check(&r->stat, "stat");
+	r->stat.fd = -1;
+	if (argc < 1)
+		return parse_err(&ws, "missing GAUGE");
+	r->stat.gauge = argv[0];
+	kind = stat_kind_word(argc > 1 ? argv[1] : NULL);
+	if (argc < 2)
+		return parse_err(&ws, "missing KIND after GAUGE '%s' (absolute, hwm, lwm, rate or bucket)",
+				 argv[0]);
+	if (kind < 0)
+		return parse_err(&ws, "unknown statistic KIND '%s': expected absolute, hwm, lwm, rate or bucket",
+				 argv[1]);
+	r->stat.w.kind = kind;
+	for (ws.pos = 2; !err && peek(&ws); ) {
+		err = stat_option(&ws, &r->stat.w);
+		if (err == 1)
+			err = read_option(&ws, r);
+		if (err == 1)
+			err = parse_err(&ws, "unknown keyword '%s' in 'stat read'",
+					peek(&ws));
+	}
+	return err ?: stat_finish(&ws, &r->stat.w);
 }
 
 static void print_sample(const struct stat_read *r,
@@ -392,7 +405,8 @@ static void print_sample(const struct stat_read *r,
 
 	if (!json_output) {
 		printf("%.6f %s %s value=%lld level=%lld\n", t, s->label,
-		       stat_kind_name(si->kind), (long long)si->value,
+		       name_of(aggmon_stat_kind_name, si->kind),
+		       (long long)si->value,
 		       (long long)si->level);
 		fflush(stdout);
 		return;
@@ -404,7 +418,8 @@ static void print_sample(const struct stat_read *r,
 	jsonw_string_field(json_wtr, "gauge", s->info.name);
 	jsonw_string_field(json_wtr, "item", s->info.item);
 	jsonw_u64_field(json_wtr, "stat_id", si->id);
-	jsonw_string_field(json_wtr, "stat", stat_kind_name(si->kind));
+	jsonw_string_field(json_wtr, "stat",
+			   name_of(aggmon_stat_kind_name, si->kind));
 	jsonw_u64_field(json_wtr, "period_ns", si->period_ns);
 	jsonw_s64_field(json_wtr, "drain", si->drain);
 	jsonw_s64_field(json_wtr, "value", si->value);
@@ -419,8 +434,8 @@ static int read_loop(struct stat_read *r)
 	__u64 next = r->start_ns, n;
 	int err;
 
-	if (has_period(r->stat.kind))
-		next += r->stat.period_ns;
+	if (has_period(r->stat.w.kind))
+		next += r->stat.w.period_ns;
 	for (n = 0; !r->count || n < r->count; n++) {
 		if (!sleep_until(next))
 			break;
@@ -443,10 +458,10 @@ static int do_read(int argc, char **argv)
 	if (!r.count && !r.interval_ns)
 		r.count = 1;
 	if (!r.interval_ns)
-		r.interval_ns = r.stat.period_ns ?: NSEC_PER_SEC;
-	catch_stop_signals();
+		r.interval_ns = r.stat.w.period_ns ?: NSEC_PER_SEC;
+	block_stop_signals();
 	r.start_ns = now_ns();
-	ret = stat_spec_open(&r.stat);
+	ret = stat_spec_open(&r.stat, NULL);
 	if (!ret)
 		ret = read_loop(&r);
 	stat_spec_close(&r.stat);

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Statistics on the command line, shared by 'aggmon stat' (stat.c) and
- * 'aggmon watch' (watch.c): durations, kinds, "GAUGE KIND [period D]
- * [drain N]", creating the statistic and reporting its errors.
+ * Statistics and thresholds in words, one grammar for 'aggmon stat',
+ * 'aggmon watch' and the lines of the monitor file:
+ *
+ *   WATCH     := GAUGE [STAT] THRESHOLD...
+ *   STAT      := KIND [period DURATION] [drain N]	(absolute if left out)
+ *   THRESHOLD := TKIND VALUE [cancel VALUE] [hysteresis] [queue N]
+ *
+ * parsed over a struct words (common.h), so that an error names the
+ * word's place the same way wherever it was written; then creating the
+ * statistic and reporting its errors.
  */
 #ifndef __AGGMON_STAT_H
 #define __AGGMON_STAT_H
@@ -10,70 +17,82 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common.h"
 #include "libaggmon.h"
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-
-/* A statistic as the command line describes it, then as created. */
-struct stat_spec {
-	const char *gauge;		/* GAUGE as given */
-	const char *kind_arg;		/* KIND as given */
+/* STAT as written. */
+struct stat_words {
 	__u32 kind;			/* enum aggmon_stat_kind */
 	__u64 period_ns;		/* 0: not given */
-	__s64 drain;			/* 0: not given */
+	__s64 drain;
+	bool has_drain;
+};
+
+/* THRESHOLD as written. */
+struct thr_words {
+	__u32 kind;			/* enum aggmon_threshold_kind */
+	__s64 value;
+	__s64 cancel;
+	bool has_cancel;
+	bool hysteresis;
+	__u32 queue_len;		/* 0: the default */
+};
+
+/* The kind that @word names (also high-watermark, ...), or -1. */
+int stat_kind_word(const char *word);
+/* The threshold kind that @word names, or -1. */
+int thr_kind_word(const char *word);
+
+/* "period D" or "drain N" at the cursor: 1 if it was neither, else 0 or EXIT_USAGE. */
+int stat_option(struct words *ws, struct stat_words *st);
+/* Check a statistic once its words are read: 0 or EXIT_USAGE. */
+int stat_finish(const struct words *ws, const struct stat_words *st);
+/*
+ * STAT at the cursor, absolute if the word is not a statistic kind.
+ * Stops at the first other word.
+ */
+int parse_stat(struct words *ws, struct stat_words *st);
+
+/*
+ * THRESHOLD at the cursor.  Stops at the next threshold kind, the end,
+ * or a word for which @stop() is true; any other word is an error.
+ */
+int parse_threshold(struct words *ws, struct thr_words *t,
+		    bool (*stop)(const char *word));
+
+/* WATCH as written. */
+struct watch_words {
+	const char *gauge;
+	struct stat_words stat;
+	struct thr_words *thr;		/* malloc()ed */
+	size_t nr_thr;
+};
+
+/*
+ * WATCH at the cursor, up to the end or a word for which @stop() is true
+ * (NULL: none); @w->thr to free() even on error.
+ */
+int parse_watch(struct words *ws, struct watch_words *w,
+		bool (*stop)(const char *word));
+
+/* "rate period 1s", "bucket period 1s drain 5", "hwm". */
+void stat_format(const struct stat_words *st, char *buf, size_t size);
+/* "above 100 cancel 50", and " queue N" if @queue. */
+void threshold_format(const struct thr_words *t, bool queue, char *buf,
+		      size_t size);
+
+/* A statistic on a gauge, then as created. */
+struct stat_spec {
+	const char *gauge;		/* GAUGE as given */
+	struct stat_words w;
 	struct aggmon_gauge_info info;	/* set by stat_spec_open() */
 	char label[AGGMON_NAME_LEN + AGGMON_ITEM_LEN];	/* NAME[:ITEM] */
 	int fd;				/* -1 until created */
 	__u64 id;
 };
 
-/*
- * Parse a DURATION: digits and a unit, ns, us, ms, s, min or h.  Returns
- * 0; DURATION_NO_UNIT if @s is a number without a unit, which is refused
- * everywhere (report it with DURATION_NO_UNIT_MSG); or -1 if @s is not a
- * duration or overflows 64 bits of ns.
- */
-int parse_duration(const char *s, __u64 *ns);
-
-#define DURATION_NO_UNIT	(-2)
-/* The usage error of a DURATION without a unit: the keyword and the value. */
-#define DURATION_NO_UNIT_MSG \
-	"invalid %s '%s': give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)"
-
-/* Parse a decimal __s64 (a leading '-' or '+' allowed): 0 or -1. */
-int parse_s64(const char *s, __s64 *val);
-
-/* Parse a count 1..@max, digits only: 0 or -1. */
-int parse_count(const char *s, __u64 max, __u64 *val);
-
-/* The keyword of @argv (a leading "--" dropped: "--count" is "count"). */
-const char *keyword(const char *arg);
-
-/* Name of an enum aggmon_stat_kind as the command line writes it. */
-const char *stat_kind_name(__u32 kind);
-
-/*
- * Start @s from "GAUGE KIND" at @argv[0] and @argv[1] (@argc of them);
- * 0, or EXIT_USAGE once reported, about @object.
- */
-int stat_spec_init(struct stat_spec *s, int argc, char **argv,
-		   const char *object);
-
-/*
- * If @argv[*@i] is "period D" or "drain N" of @s, take it (advancing *@i
- * past it) and return 1; 0 if it is another word; EXIT_USAGE once
- * reported.
- */
-int stat_spec_option(struct stat_spec *s, int argc, char **argv, int *i,
-		     const char *object);
-
-/* Check that @s has the parameters its kind needs: 0 or EXIT_USAGE. */
-int stat_spec_check(struct stat_spec *s, const char *object);
-
-/* Look up the gauge and create the statistic: 0, or an exit status. */
-int stat_spec_open(struct stat_spec *s);
+/* Look up the gauge (about @where) and create the statistic: 0, or an exit status. */
+int stat_spec_open(struct stat_spec *s, const char *where);
 
 /* Close the statistic of @s, if open. */
 void stat_spec_close(struct stat_spec *s);
@@ -84,18 +103,5 @@ void stat_spec_close(struct stat_spec *s);
  * EXIT_FAILURE.
  */
 int stat_err(int err, const struct stat_spec *s, const char *what);
-
-/* CLOCK_MONOTONIC now, in ns. */
-__u64 now_ns(void);
-
-/* Stop at SIGINT and SIGTERM: stop_requested() says when one came. */
-void catch_stop_signals(void);
-bool stop_requested(void);
-
-/*
- * Sleep until CLOCK_MONOTONIC time @deadline_ns; false if a stop signal
- * came first.
- */
-bool sleep_until(__u64 deadline_ns);
 
 #endif /* __AGGMON_STAT_H */

@@ -8,8 +8,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +17,11 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include "main.h"
+#include "common.h"
 #include "libaggmon.h"
-#include "stat.h"
 
-#define NSEC_PER_SEC		1000000000ULL
 #define DEFAULT_INTERVAL_NS	NSEC_PER_SEC
-#define MIN_INTERVAL_NS		1000000ULL
-#define MAX_INTERVAL_NS		(86400 * NSEC_PER_SEC)
 #define MAX_FILTERS		32
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 /* Lines of the screen besides the gauges: the header and the titles. */
 #define SCREEN_EXTRA		3
 
@@ -73,7 +66,7 @@ struct top_opts {
 	enum top_sort sort;
 	const char *filters[MAX_FILTERS];
 	int nr_filters;
-	unsigned long long count;
+	__u64 count;
 	bool batch;
 	bool has_interval, has_sort;
 };
@@ -89,13 +82,9 @@ struct row {
 struct sample {
 	struct row *rows;
 	size_t n;
-	struct timespec time;		/* CLOCK_MONOTONIC */
-	struct timespec real;		/* CLOCK_REALTIME */
+	__u64 time_ns;			/* CLOCK_MONOTONIC */
+	__u64 real_ns;			/* CLOCK_REALTIME */
 };
-
-/* The signal that asks to stop, set by its handler: lock-free, so async-signal-safe. */
-static atomic_int stop_signal;
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free");
 
 /*
  * The command line
@@ -104,20 +93,11 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free");
 
 static int take_interval(struct top_opts *o, const char *arg)
 {
-	int err;
-
 	if (o->has_interval)
 		return p_usage("top", "interval given twice");
 	o->has_interval = true;
-	err = parse_duration(arg, &o->interval_ns);
-	if (err == DURATION_NO_UNIT)
-		return p_usage("top", DURATION_NO_UNIT_MSG, "interval", arg);
-	if (err || o->interval_ns < MIN_INTERVAL_NS ||
-	    o->interval_ns > MAX_INTERVAL_NS)
-		return p_usage("top",
-			       "invalid interval '%s': expected a DURATION from 1ms to 24h, such as 500ms",
-			       arg);
-	return 0;
+	return duration_arg("top", NULL, "interval", arg, INTERVAL_MIN_NS,
+			    INTERVAL_MAX_NS, &o->interval_ns);
 }
 
 static int take_sort(struct top_opts *o, const char *arg)
@@ -137,15 +117,11 @@ static int take_sort(struct top_opts *o, const char *arg)
 		       arg);
 }
 
-static int take_count(struct top_opts *o, const char *arg)
+static int top_count(struct top_opts *o, const char *arg)
 {
-	char *end;
-
 	if (o->count)
 		return p_usage("top", "count given twice");
-	errno = 0;
-	o->count = strtoull(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || errno || *end || !o->count)
+	if (parse_count(arg, UINT64_MAX, &o->count))
 		return p_usage("top", "invalid count '%s': expected a positive number",
 			       arg);
 	return 0;
@@ -170,7 +146,7 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 		{ "interval",	take_interval,	"a DURATION" },
 		{ "sort",	take_sort,	"name, value or rate" },
 		{ "filter",	take_filter,	"a PREFIX" },
-		{ "count",	take_count,	"a number" },
+		{ "count",	top_count,	"a number" },
 	};
 	unsigned int k;
 	int i, err;
@@ -289,23 +265,16 @@ static int read_values(struct sample *s, __u64 *ids, __s64 *values)
 		memmove(&s->rows[cnt], &s->rows[cnt + 1],
 			(s->n - cnt) * sizeof(*s->rows));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &s->time);
-	clock_gettime(CLOCK_REALTIME, &s->real);
+	s->time_ns = now_ns();
+	s->real_ns = realtime_ns();
 	for (i = 0; i < s->n; i++)
 		s->rows[i].value = values[i];
 	return 0;
 }
 
-static double seconds_between(const struct timespec *a,
-			      const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) +
-	       (double)(b->tv_nsec - a->tv_nsec) / NSEC_PER_SEC;
-}
-
 static void compute_rates(const struct sample *prev, struct sample *s)
 {
-	double dt = seconds_between(&prev->time, &s->time);
+	double dt = (double)(__s64)(s->time_ns - prev->time_ns) / NSEC_PER_SEC;
 	const struct row *p;
 	size_t i;
 
@@ -467,17 +436,6 @@ static void print_table(const struct top_opts *o, const struct row *rows,
 	}
 }
 
-static const char *kind_name(__u32 kind)
-{
-	switch (kind) {
-	case AGGMON_GAUGE_KERNEL:
-		return "kernel";
-	case AGGMON_GAUGE_USER:
-		return "user";
-	}
-	return "unknown";
-}
-
 static void print_json_row(const struct row *r)
 {
 	jsonw_start_object(json_wtr);
@@ -485,7 +443,7 @@ static void print_json_row(const struct row *r)
 	jsonw_string_field(json_wtr, "name", r->info.name);
 	jsonw_string_field(json_wtr, "item", r->info.item);
 	jsonw_string_field(json_wtr, "unit", r->info.unit);
-	jsonw_string_field(json_wtr, "kind", kind_name(r->info.kind));
+	jsonw_string_field(json_wtr, "kind", name_of(aggmon_gauge_kind_name, r->info.kind));
 	jsonw_s64_field(json_wtr, "value", r->value);
 	jsonw_name(json_wtr, "rate");
 	if (r->has_rate)
@@ -501,7 +459,7 @@ static void print_json(const struct top_opts *o, const struct sample *s,
 	char time[48];
 	size_t i;
 
-	realtime_format(&s->real, time, sizeof(time));
+	realtime_format(s->real_ns, time, sizeof(time));
 	jsonw_start_object(json_wtr);
 	jsonw_string_field(json_wtr, "time", time);
 	jsonw_u64_field(json_wtr, "interval_ns", o->interval_ns);
@@ -564,21 +522,6 @@ struct term {
 	struct termios saved;
 };
 
-static void on_signal(int sig)
-{
-	atomic_store(&stop_signal, sig);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static void term_start(struct term *t, const struct top_opts *o)
 {
 	struct termios raw;
@@ -627,44 +570,21 @@ static bool key(struct top_opts *o, char c)
 	return false;
 }
 
-static int64_t ns_until(const struct timespec *next)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(next->tv_sec - now.tv_sec) * (int64_t)NSEC_PER_SEC +
-	       (next->tv_nsec - now.tv_nsec);
-}
-
-static void add_ns(struct timespec *ts, uint64_t ns)
-{
-	ts->tv_sec += ns / NSEC_PER_SEC;
-	ts->tv_nsec += ns % NSEC_PER_SEC;
-	if (ts->tv_nsec >= (long)NSEC_PER_SEC) {
-		ts->tv_sec++;
-		ts->tv_nsec -= NSEC_PER_SEC;
-	}
-}
-
 /* Wait until @next, reading keys; true to quit. */
-static bool wait_until(struct top_opts *o, const struct term *t,
-		       const struct timespec *next)
+static bool wait_until(struct top_opts *o, const struct term *t, __u64 next)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	int64_t left;
+	__u64 now;
 	char c;
 
-	while (!atomic_load(&stop_signal) && (left = ns_until(next)) > 0) {
-		if (!t->keys) {
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
-					NULL);
-			continue;
-		}
-		if (poll(&pfd, 1, (int)((left + 999999) / 1000000)) == 1 &&
+	if (!t->keys)
+		return !sleep_until(next);
+	while (!stop_requested() && (now = now_ns()) < next) {
+		if (poll(&pfd, 1, wait_slice_ms(next)) == 1 &&
 		    read(STDIN_FILENO, &c, 1) == 1 && key(o, c))
 			return true;
 	}
-	return atomic_load(&stop_signal);
+	return stop_requested();
 }
 
 /*
@@ -675,17 +595,17 @@ static bool wait_until(struct top_opts *o, const struct term *t,
 static int top_loop(struct top_opts *o, const struct term *t)
 {
 	struct sample prev = { 0 }, s;
-	struct timespec next;
+	__u64 next;
 	unsigned long long nr;
 	int err = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	next = now_ns();
 	for (nr = 0; !o->count || nr < o->count; nr++) {
-		if (nr && wait_until(o, t, &next))
+		if (nr && wait_until(o, t, next))
 			break;
-		if (ns_until(&next) < 0)	/* late: start again from now */
-			clock_gettime(CLOCK_MONOTONIC, &next);
-		add_ns(&next, o->interval_ns);
+		if (now_ns() > next)	/* late: start again from now */
+			next = now_ns();
+		next += o->interval_ns;
 		s = (struct sample){ 0 };
 		err = take_sample(o, &prev, &s);
 		if (!err)
@@ -708,7 +628,7 @@ static int top_run(int argc, char **argv)
 	err = parse_opts(argc, argv, &o);
 	if (err)
 		return err;
-	catch_signals();
+	block_stop_signals();
 	term_start(&t, &o);
 	err = top_loop(&o, &t);
 	term_end(&t);

@@ -14,50 +14,6 @@
 
 #include "aggmon_priv.h"
 
-static const char *const func_names[] = {
-	[AGGMON_AGG_COUNT] = "count",
-	[AGGMON_AGG_SUM] = "sum",
-	[AGGMON_AGG_MIN] = "min",
-	[AGGMON_AGG_MAX] = "max",
-	[AGGMON_AGG_AVG] = "avg",
-	[AGGMON_AGG_STDDEV] = "stddev",
-	[AGGMON_AGG_QUANTIZE] = "quantize",
-	[AGGMON_AGG_LQUANTIZE] = "lquantize",
-	[AGGMON_AGG_LLQUANTIZE] = "llquantize",
-};
-
-static const char *const source_names[] = {
-	[AGGMON_AGG_SRC_GAUGE_DELTA] = "gauge_delta",
-	[AGGMON_AGG_SRC_GAUGE_LEVEL] = "gauge_level",
-	[AGGMON_AGG_SRC_KERNEL] = "kernel",
-};
-
-static const char *const key_names[] = {
-	[AGGMON_KEY_GAUGE] = "gauge",
-	[AGGMON_KEY_CPU] = "cpu",
-	[AGGMON_KEY_PID] = "pid",
-	[AGGMON_KEY_TGID] = "tgid",
-	[AGGMON_KEY_UID] = "uid",
-	[AGGMON_KEY_COMM] = "comm",
-	[AGGMON_KEY_CGROUP] = "cgroup",
-	[AGGMON_KEY_ARG] = "arg",
-};
-
-const char *aggmon_agg_func_name(__u32 func)
-{
-	return func < ARRAY_SIZE(func_names) ? func_names[func] : NULL;
-}
-
-const char *aggmon_agg_source_name(__u32 source)
-{
-	return source < ARRAY_SIZE(source_names) ? source_names[source] : NULL;
-}
-
-const char *aggmon_key_field_name(__u32 field)
-{
-	return field < ARRAY_SIZE(key_names) ? key_names[field] : NULL;
-}
-
 unsigned int aggmon_key_field_slots(__u32 field)
 {
 	if (!aggmon_key_field_name(field))

@@ -217,6 +217,18 @@ int aggmon_agg_check(const struct aggmon_agg_info *info);
  */
 int aggmon_agg_value_slots(const struct aggmon_agg_info *info);
 
+/*
+ * The names of the UAPI's enums, as the aggmon command writes and reads
+ * them, or NULL for a value this library does not know.
+ */
+/* enum aggmon_gauge_kind: "kernel", "user". */
+const char *aggmon_gauge_kind_name(__u32 kind);
+/* enum aggmon_stat_kind: "absolute", "hwm", "lwm", "rate", "bucket". */
+const char *aggmon_stat_kind_name(__u32 kind);
+/* enum aggmon_threshold_kind: "above", "below", "above-cancel", ... */
+const char *aggmon_threshold_kind_name(__u32 kind);
+/* enum aggmon_event_type: "fired", "cancelled", "lost", "gone". */
+const char *aggmon_event_type_name(__u32 type);
 /* Name of an enum aggmon_agg_func ("quantize"), or NULL if unknown. */
 const char *aggmon_agg_func_name(__u32 func);
 /* Name of an enum aggmon_agg_source ("gauge_delta"), or NULL. */

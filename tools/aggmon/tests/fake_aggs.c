@@ -244,6 +244,35 @@ static void avg_agg(void)
 	fold1(a, 2, 1000, INT64_MAX);
 }
 
+/*
+ * With AGGMON_FAKE_EXPORT, what 'aggmon export' must also map: a min, a
+ * quantize of negative values, an lquantize without data, a sum below 0.
+ */
+static void export_aggs(void)
+{
+	static const __u32 cpu[] = { AGGMON_KEY_CPU };
+	static const __u32 arg[] = { AGGMON_KEY_ARG };
+	struct fake_agg *a;
+
+	if (!getenv("AGGMON_FAKE_EXPORT"))
+		return;
+	a = new_agg(109, "fake.lat.min_ns", AGGMON_AGG_MIN, 0, 0, 0, 0, 1, cpu);
+	fold1(a, 0, 0, 500);
+	fold1(a, 0, 0, 200);
+	fold1(a, 1, 1, 7);
+	a = new_agg(110, "fake.temp.delta", AGGMON_AGG_QUANTIZE,
+		    0, 0, 0, 0, 0, NULL);
+	fold0(a, 0, -5);
+	fold0(a, 1, -1);
+	fold0(a, 1, 0);
+	fold0(a, 2, 3);
+	new_agg(111, "fake.empty.latency_us", AGGMON_AGG_LQUANTIZE,
+		0, 100, 10, 0, 1, cpu);
+	a = new_agg(112, "fake.balance", AGGMON_AGG_SUM, 0, 0, 0, 0, 1, arg);
+	fold1(a, 0, 1, -100);
+	fold1(a, 1, 2, 50);
+}
+
 static void fake_aggs_init(void)
 {
 	if (nr_aggs)
@@ -251,6 +280,7 @@ static void fake_aggs_init(void)
 	canned_aggs();
 	generated_agg();
 	avg_agg();
+	export_aggs();
 }
 
 static struct fake_agg *agg_by_id(__u64 id)

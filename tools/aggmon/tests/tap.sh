@@ -4,7 +4,8 @@
 # $tmp (removed on exit) and the counters n and failed, and defines
 # report (one TAP line, with the last command's output on failure) and
 # run (a command's stdout, stderr and status into $tmp/out, $tmp/err
-# and $rc).  Each script prints its own plan, "1..$n", at the end.
+# and $rc), expect (a status and the first line of stderr) and same (the
+# exact stdout).  Each script prints its own plan, "1..$n", at the end.
 # shellcheck shell=bash
 
 tmp=$(mktemp -d)
@@ -29,4 +30,31 @@ report() {
 run() {
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+}
+
+# expect STATUS STDERR DESCRIPTION CMD...: the status, and stderr exactly
+# "aggmon: STDERR" on its first line (unless STDERR is empty); stdout must
+# be empty for a failure.
+expect() {
+	local status=$1 text=$2 desc=$3
+
+	shift 3
+	run "$@"
+	if [ "$rc" -eq "$status" ] &&
+	   { [ -z "$text" ] || [ "$(head -n 1 "$tmp/err")" = "aggmon: $text" ]; } &&
+	   { [ "$status" -eq 0 ] || [ ! -s "$tmp/out" ]; }; then
+		report pass "$desc"
+	else
+		report fail "$desc (status $rc, expected $status)"
+	fi
+}
+
+# same FILE DESCRIPTION: the last command succeeded and $tmp/out is FILE.
+same() {
+	if [ "$rc" -eq 0 ] && cmp -s "$1" "$tmp/out"; then
+		report pass "$2"
+	else
+		diff -u "$1" "$tmp/out" | sed 's/^/# /'
+		report fail "$2"
+	fi
 }

@@ -450,7 +450,7 @@ expect 2 "invalid entries '65537': expected 1 to 65536" "agg run entries 65537 e
 	"$fake" agg run user.x 1 count entries 65537
 expect 2 "invalid duration '1': $nounit" "agg run duration 1 (no unit) exits 2" \
 	"$fake" agg run user.x 1 count duration 1
-duration="expected a DURATION from 1ms to 8784h (366 days), such as 10s"
+duration="expected a DURATION from 1ms to 8784h, such as 500ms"
 for bad in 0s 999999ns 8785h 1d soon; do
 	expect 2 "invalid duration '$bad': $duration" "agg run duration '$bad' exits 2" \
 		"$fake" agg run user.x 1 count duration "$bad"

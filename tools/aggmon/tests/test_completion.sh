@@ -98,7 +98,7 @@ fake_check() {
 
 gauges='net.e100.tx_packets:eth0 net.e100.tx_packets:eth1 mm.free_pages
 	user.test.temp:probe:1 sched.reads'
-objects='help gauge agg stat watch threshold top monitor'
+objects='help gauge agg stat watch threshold top monitor export fleet'
 options='--json --pretty --help --version -j -p -h -V'
 thr='above below above-cancel below-cancel'
 
@@ -131,6 +131,10 @@ cases() {
 		"aggmon stat read 5 bucket period 1s " "drain interval count"
 	check "$mode: no keyword where a value is due" \
 		"aggmon stat read 5 rate period " ""
+	check "$mode: watch: a KIND or a THRESHOLD after GAUGE" "aggmon watch 5 " \
+		"absolute hwm lwm rate bucket $thr"
+	check "$mode: watch: KIND left out" "aggmon watch 5 above 1 " \
+		"cancel queue count duration -- $thr"
 	check "$mode: watch: threshold kinds" "aggmon watch 5 hwm " "$thr"
 	check "$mode: watch: rate needs a period first" \
 		"aggmon watch 5 rate " "period $thr"
@@ -175,6 +179,14 @@ cases() {
 	check "$mode: top sort orders" "aggmon top sort " "name value rate"
 	check "$mode: top: keywords once, filter again" \
 		"aggmon top filter net. batch " "interval sort filter count"
+	check "$mode: export keywords" "aggmon export " "help format output"
+	check "$mode: export formats" "aggmon export format " \
+		"openmetrics prometheus"
+	check "$mode: export: format given once" \
+		"aggmon export format prometheus " "output"
+	check "$mode: fleet commands" "aggmon fleet " "query help"
+	check "$mode: fleet query keywords" "aggmon fleet query since x " \
+		"until after member"
 	check "$mode: monitor commands" "aggmon monitor " "config help"
 	check "$mode: monitor options" "aggmon monitor -" "-c --config $options"
 	check "$mode: monitor FILE" "aggmon monitor -c $tmp/conf/" \

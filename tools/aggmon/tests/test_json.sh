@@ -43,16 +43,6 @@ has() {
 	fi
 }
 
-# same FILE DESCRIPTION: $tmp/out is exactly FILE.
-same() {
-	if [ "$rc" -eq 0 ] && cmp -s "$1" "$tmp/out"; then
-		report pass "$2"
-	else
-		diff -u "$1" "$tmp/out" | sed 's/^/# /'
-		report fail "$2"
-	fi
-}
-
 # json_same FILE DESCRIPTION: $tmp/out parses to the same value as FILE.
 json_same() {
 	if [ "$rc" -eq 0 ] && python3 -c '

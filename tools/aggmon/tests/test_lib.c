@@ -480,6 +480,18 @@ static void test_check(void)
 	      aggmon_key_field_slots(AGGMON_KEY_ARG) == 1 &&
 	      !aggmon_key_field_slots(0),
 	      "names of functions, sources and key fields");
+	check(!strcmp(aggmon_gauge_kind_name(AGGMON_GAUGE_USER), "user") &&
+	      !aggmon_gauge_kind_name(2) &&
+	      !strcmp(aggmon_stat_kind_name(AGGMON_STAT_LEAKY_BUCKET), "bucket") &&
+	      !aggmon_stat_kind_name(5) &&
+	      !strcmp(aggmon_threshold_kind_name(AGGMON_THRESHOLD_BELOW_CANCEL),
+		      "below-cancel") &&
+	      !aggmon_threshold_kind_name(4) &&
+	      !aggmon_event_type_name(0) &&
+	      !strcmp(aggmon_event_type_name(AGGMON_EVENT_FIRED), "fired") &&
+	      !strcmp(aggmon_event_type_name(AGGMON_EVENT_GONE), "gone") &&
+	      !aggmon_event_type_name(5),
+	      "names of gauge kinds, statistic and threshold kinds, event types");
 }
 
 /*

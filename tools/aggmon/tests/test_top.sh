@@ -17,33 +17,6 @@ fake=$build/tests/aggmon-fake
 # TAP counters, $tmp, report and run.
 . "$here/tap.sh"
 
-# expect STATUS STDERR DESCRIPTION CMD...: the status, and stderr exactly
-# "aggmon: STDERR" on its first line (unless STDERR is empty); stdout must
-# be empty for a failure.
-expect() {
-	local status=$1 text=$2 desc=$3
-
-	shift 3
-	run "$@"
-	if [ "$rc" -eq "$status" ] &&
-	   { [ -z "$text" ] || [ "$(head -n 1 "$tmp/err")" = "aggmon: $text" ]; } &&
-	   { [ "$status" -eq 0 ] || [ ! -s "$tmp/out" ]; }; then
-		report pass "$desc"
-	else
-		report fail "$desc (status $rc, expected $status)"
-	fi
-}
-
-# same FILE DESCRIPTION: the last command succeeded and $tmp/out is FILE.
-same() {
-	if [ "$rc" -eq 0 ] && cmp -s "$1" "$tmp/out"; then
-		report pass "$2"
-	else
-		diff -u "$1" "$tmp/out" | sed 's/^/# /'
-		report fail "$2"
-	fi
-}
-
 # pycheck DESCRIPTION CODE: the last command succeeded and the Python CODE
 # passes, with out the bytes of $tmp/out and docs its JSON documents,
 # one a line.
@@ -248,7 +221,7 @@ expect 2 "unknown argument 'bogus'" "monitor -c FILE bogus exits 2" \
 	"$fake" monitor -c "$conf" bogus
 expect 2 "invalid count '0': expected a positive number" \
 	"monitor count 0 exits 2" "$fake" monitor -c "$conf" count 0
-expect 2 "invalid duration 'soon': expected a DURATION such as 30s or 10min" \
+expect 2 "invalid duration 'soon': expected a DURATION such as 10ms, 1s or 500us" \
 	"monitor duration soon exits 2" "$fake" monitor -c "$conf" duration soon
 expect 2 "invalid duration '30': $nounit" \
 	"monitor duration 30 (no unit) exits 2" "$fake" monitor -c "$conf" duration 30
@@ -268,7 +241,7 @@ bad() {
 }
 
 bad "watch 5 hwm abve 100" "unknown threshold kind 'abve'"
-bad "wach 5 hwm above 100" "unknown directive 'wach': expected watch"
+bad "wach 5 hwm above 100" "unknown directive 'wach': expected watch, metrics, log, member, state or snapshot"
 bad "watch" "watch needs a GAUGE first"
 bad "watch hwm above 100" "watch needs a GAUGE first"
 bad "watch 5" "watch needs a threshold: above, below, above-cancel or below-cancel"
@@ -277,10 +250,12 @@ bad "watch 5 hwm # no threshold" \
 bad "watch 5 hmw above 1" "unknown statistic or threshold kind 'hmw'"
 bad "watch 5 rate above 1" "rate needs period DURATION"
 bad "watch 5 rate period 1x above 1" \
-	"invalid period '1x': expected a DURATION such as 10ms, 1s or 500us"
-bad "watch 5 rate period 10us above 1" "invalid period '10us': expected 1ms to 24h"
+	"invalid period '1x': expected a DURATION from 1ms to 24h, such as 500ms"
+bad "watch 5 rate period 10us above 1" \
+	"invalid period '10us': expected a DURATION from 1ms to 24h, such as 500ms"
 bad "watch 5 rate period 1000 above 1" "invalid period '1000': $nounit"
-bad "watch 5 rate period 25h above 1" "invalid period '25h': expected 1ms to 24h"
+bad "watch 5 rate period 25h above 1" \
+	"invalid period '25h': expected a DURATION from 1ms to 24h, such as 500ms"
 bad "watch 5 rate period" "period needs a DURATION"
 bad "watch 5 rate period 1s period 2s above 1" "period given twice"
 bad "watch 5 hwm period 1s above 1" "period applies to rate and bucket only"
@@ -310,15 +285,15 @@ printf 'watch 5 hwm above 1\nwatch nope.gauge above 1\n' >"$conf"
 expect 1 "$conf:2: no such gauge: nope.gauge (see 'aggmon gauge list')" \
 	"monitor of an unknown gauge exits 1, with its line" \
 	"$fake" monitor -c "$conf"
-printf 'watch net.e100.tx_packets/eth7 above 1\n' >"$conf"
-expect 1 "$conf:1: no such gauge: net.e100.tx_packets/eth7 (see 'aggmon gauge list')" \
+printf 'watch net.e100.tx_packets:eth7 above 1\n' >"$conf"
+expect 1 "$conf:1: no such gauge: net.e100.tx_packets:eth7 (see 'aggmon gauge list')" \
 	"monitor of an unknown item exits 1" "$fake" monitor -c "$conf"
 
 ### aggmon monitor: a valid file
 
 cat >"$conf" <<'EOF'
 # The per-host monitors.
-watch net.e100.tx_packets/eth0 rate period 1s above-cancel 1000 cancel 500
+watch net.e100.tx_packets:eth0 rate period 1s above-cancel 1000 cancel 500
 watch user.demo.queue hwm above 100
 EOF
 expect 1 "$conf:3: no such gauge: user.demo.queue (see 'aggmon gauge list')" \
@@ -327,7 +302,7 @@ expect 1 "$conf:3: no such gauge: user.demo.queue (see 'aggmon gauge list')" \
 
 cat >"$conf" <<'EOF'
 # The per-host monitors.
-watch net.e100.tx_packets/eth0 rate period 1s above-cancel 1000 cancel 500
+watch net.e100.tx_packets:eth0 rate period 1s above-cancel 1000 cancel 500
 	watch mm.free_pages hwm above 100 hysteresis cancel 50 queue 8 # pages
 watch 7	low-watermark below -300000 below-cancel -280000 cancel -270000
 watch net.e100.tx_packets:eth1 leaky-bucket period 1min drain 5 above 10

@@ -148,59 +148,59 @@ check "aggmon help lists stat, watch and threshold" \
 ### Usage errors: exact messages, exit 2, before any system call
 
 kinds="expected absolute, hwm, lwm, rate or bucket"
-thr="(above, below, above-cancel or below-cancel VALUE)"
+thr="above, below, above-cancel or below-cancel"
 dur="expected a DURATION such as 10ms, 1s or 500us"
+range="expected a DURATION from 1ms to 24h, such as 500ms"
 nounit="give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)"
 usage stat "missing GAUGE" stat read
 usage stat "missing GAUGE" stat
 usage stat "missing KIND after GAUGE '1' (absolute, hwm, lwm, rate or bucket)" stat read 1
 usage stat "unknown statistic KIND 'avg': $kinds" stat read 1 avg
 usage stat "unknown stat command 'bogus'" stat bogus
-usage stat "KIND rate needs 'period DURATION' (GAUGE '1')" stat read 1 rate
-usage stat "KIND absolute takes no period (GAUGE '1')" stat read 1 absolute period 1s
-usage stat "KIND bucket needs 'drain N' (GAUGE 'x:eth0')" stat read x:eth0 bucket period 1s
-usage stat "KIND hwm takes no drain, only bucket does (GAUGE '1')" stat read 1 hwm drain 5
-usage stat "invalid drain '0': expected a positive number" stat read 1 bucket period 1s drain 0
-usage stat "invalid drain '-3': expected a positive number" stat read 1 bucket period 1s drain -3
-usage stat "period given twice for GAUGE '1'" stat read 1 rate period 1s period 2s
-usage stat "period needs a value" stat read 1 rate period
+usage stat "rate needs period DURATION" stat read 1 rate
+usage stat "period applies to rate and bucket only" stat read 1 absolute period 1s
+usage stat "bucket needs drain N" stat read x:eth0 bucket period 1s
+usage stat "drain applies to bucket only" stat read 1 hwm drain 5
+usage stat "drain must be above 0, not 0" stat read 1 bucket period 1s drain 0
+usage stat "drain must be above 0, not -3" stat read 1 bucket period 1s drain -3
+usage stat "period given twice" stat read 1 rate period 1s period 2s
+usage stat "period needs a DURATION" stat read 1 rate period
 usage stat "invalid count '0': expected a positive number" stat read 1 absolute count 0
-usage stat "invalid interval '0s': $dur" stat read 1 absolute interval 0s
+usage stat "invalid interval '0s': $range" stat read 1 absolute interval 0s
 usage stat "invalid interval '0': $nounit" stat read 1 absolute interval 0
 usage stat "invalid interval '1000': $nounit" stat read 1 absolute --interval 1000
-usage stat "interval needs a value" stat read 1 absolute --interval
+usage stat "interval needs a DURATION" stat read 1 absolute --interval
+usage stat "count given twice" stat read 1 absolute count 1 --count 2
 usage stat "unknown keyword 'bogus' in 'stat read'" stat read 1 absolute bogus
 
 # Durations: units, bounds, garbage; a plain number has no unit: refused.
-usage stat "invalid period '500us': expected 1ms to 24h" stat read 1 rate period 500us
-usage stat "invalid period '999999ns': expected 1ms to 24h" stat read 1 rate period 999999ns
-usage stat "invalid period '25h': expected 1ms to 24h" stat read 1 rate period 25h
-usage stat "invalid period '0ms': expected 1ms to 24h" stat read 1 rate period 0ms
+for bad in 500us 999999ns 25h 0ms 10xs 1.5s ms -1s "" 10m \
+	   99999999999999999999 18446744073709551615s; do
+	usage stat "invalid period '$bad': $range" stat read 1 rate period "$bad"
+done
 for bad in 0 1 1000 1000000 86400000000000; do
 	usage stat "invalid period '$bad': $nounit" stat read 1 rate period "$bad"
 done
-for bad in 10xs 1.5s ms -1s "" 10m 99999999999999999999 18446744073709551615s; do
-	usage stat "invalid period '$bad': $dur" stat read 1 rate period "$bad"
-done
 
-usage watch "missing GAUGE" watch
-usage watch "missing KIND after GAUGE '1' (absolute, hwm, lwm, rate or bucket)" watch 1
-usage watch "unknown statistic KIND 'above': $kinds" watch 1 above 5
-usage watch "GAUGE '1' needs a THRESHOLD $thr" watch 1 absolute
-usage watch "GAUGE '1' needs a THRESHOLD $thr" watch 1 absolute count 3
+# WATCH has the words of a line of the monitor file, and its messages.
+usage watch "watch needs a GAUGE first" watch
+usage watch "watch needs a threshold: $thr" watch 1
+usage watch "unknown statistic or threshold kind 'hmw'" watch 1 hmw above 5
+usage watch "watch needs a threshold: $thr" watch 1 absolute
+usage watch "watch needs a threshold: $thr" watch 1 absolute count 3
 usage watch "above needs a VALUE" watch 1 absolute above
-usage watch "invalid above VALUE 'x': expected a 64-bit integer" watch 1 absolute above x
-usage watch "invalid below VALUE '9223372036854775808': expected a 64-bit integer" \
+usage watch "invalid value 'x' of above: expected an integer" watch 1 absolute above x
+usage watch "invalid value '9223372036854775808' of below: expected an integer" \
 	watch 1 absolute below 9223372036854775808
-usage watch "unknown keyword 'bogus': expected a THRESHOLD $thr" watch 1 absolute above 1 bogus
-usage watch "'cancel' must follow a THRESHOLD $thr" watch 1 absolute cancel 5 above 6
-usage watch "'queue' must follow a THRESHOLD $thr" \
+usage watch "unknown threshold option 'bogus'" watch 1 absolute above 1 bogus
+usage watch "unknown threshold kind 'cancel'" watch 1 absolute cancel 5 above 6
+usage watch "unknown threshold kind 'queue'" \
 	watch 1 absolute above 1 -- 5 absolute queue 3 below 1
-usage watch "cancel 20 of 'above 10' must be at most the VALUE" watch 1 absolute above 10 cancel 20
-usage watch "cancel 5 of 'below-cancel 10' must be at least the VALUE" \
+usage watch "cancel 20 of above 10 must be at most 10" watch 1 absolute above 10 cancel 20
+usage watch "cancel 5 of below-cancel 10 must be at least 10" \
 	watch 1 absolute below-cancel 10 cancel 5
-usage watch "cancel given twice for 'above 10'" watch 1 absolute above 10 cancel 5 cancel 6
-usage watch "hysteresis of 'above-cancel -5' needs 'cancel VALUE'" \
+usage watch "cancel given twice" watch 1 absolute above 10 cancel 5 cancel 6
+usage watch "hysteresis needs cancel VALUE" \
 	watch 1 absolute above-cancel -5 hysteresis
 usage watch "invalid queue '0': expected 1 to 4096" watch 1 absolute above 1 queue 0
 usage watch "invalid queue '4097': expected 1 to 4096" watch 1 absolute above 1 queue 4097
@@ -210,17 +210,16 @@ usage watch "invalid duration '1x': $dur" watch 1 absolute above 1 duration 1x
 usage watch "invalid duration '0s': $dur" watch 1 absolute above 1 duration 0s
 usage watch "invalid duration '1': $nounit" watch 1 absolute above 1 duration 1
 usage watch "invalid duration '5': $nounit" watch 1 absolute above 1 --duration 5
-usage watch "duration needs a value" watch 1 absolute above 1 --duration
+usage watch "duration needs a DURATION" watch 1 absolute above 1 --duration
 usage watch "missing WATCH after '--'" watch 1 absolute above 1 --
-usage watch "missing GAUGE" watch -- 1 absolute above 1
-usage watch "missing KIND after GAUGE '5' (absolute, hwm, lwm, rate or bucket)" \
-	watch 1 absolute above 1 -- 5
-usage watch "GAUGE '5' needs a THRESHOLD $thr" \
+usage watch "watch needs a GAUGE first" watch -- 1 absolute above 1
+usage watch "watch needs a threshold: $thr" watch 1 absolute above 1 -- 5
+usage watch "watch needs a threshold: $thr" \
 	watch 1 absolute above 1 -- 5 absolute -- 7 absolute above 1
-usage watch "KIND bucket needs 'period DURATION' (GAUGE '5')" \
+usage watch "bucket needs period DURATION" \
 	watch 1 absolute above 1 -- 5 bucket drain 1 above 1
 usage threshold "missing GAUGE" threshold
-usage watch "GAUGE '1' needs a THRESHOLD $thr" threshold 1 absolute
+usage watch "watch needs a threshold: $thr" threshold 1 absolute
 
 ### Without the system call
 
@@ -305,13 +304,13 @@ export AGGMON_FAKE_SCRIPT=5000,100,t20000,12344,t1
 run "$fake" watch 1 absolute above 12345 cancel 1000 hysteresis \
 	-- mm.free_pages absolute below-cancel 200 above-cancel 20000 queue 1
 cat >"$tmp/want" <<'EOF'
-net.e100.tx_packets:eth0 absolute above 12345 FIRED value=12345 seq=1 flags=INITIAL lost=0
-net.e100.tx_packets:eth0 absolute above 12345 FIRED value=20000 seq=2 flags=TIMER lost=0
-mm.free_pages absolute below-cancel 200 FIRED value=100 seq=1 flags=- lost=0
-mm.free_pages absolute below-cancel 200 CANCELLED value=20000 seq=2 flags=TIMER lost=0
-mm.free_pages absolute below-cancel 200 FIRED value=1 seq=3 flags=TIMER lost=0
-mm.free_pages absolute above-cancel 20000 FIRED value=20000 seq=1 flags=TIMER lost=0
-mm.free_pages absolute above-cancel 20000 LOST value=0 seq=2 flags=- lost=1
+net.e100.tx_packets:eth0 absolute above 12345 fired value=12345 seq=1 flags=INITIAL lost=0
+net.e100.tx_packets:eth0 absolute above 12345 fired value=20000 seq=2 flags=TIMER lost=0
+mm.free_pages absolute below-cancel 200 fired value=100 seq=1 flags=- lost=0
+mm.free_pages absolute below-cancel 200 cancelled value=20000 seq=2 flags=TIMER lost=0
+mm.free_pages absolute below-cancel 200 fired value=1 seq=3 flags=TIMER lost=0
+mm.free_pages absolute above-cancel 20000 fired value=20000 seq=1 flags=TIMER lost=0
+mm.free_pages absolute above-cancel 20000 lost value=0 seq=2 flags=- lost=1
 7 events, 1 lost
 EOF
 same "$tmp/want" "fake: watch prints each event and the summary, exactly"
@@ -331,13 +330,13 @@ got = [(d["gauge_id"], d["item"], d["threshold"], d["threshold_value"],
 	d["cancel"], d["type"], d["value"], d["seq"], d["flags"], d["lost"])
        for d in docs[:7]]
 assert got == [
-	(1, "eth0", "above", 12345, 1000, "FIRED", 12345, 1, ["INITIAL"], 0),
-	(1, "eth0", "above", 12345, 1000, "FIRED", 20000, 2, ["TIMER"], 0),
-	(5, "", "below-cancel", 200, None, "FIRED", 100, 1, [], 0),
-	(5, "", "below-cancel", 200, None, "CANCELLED", 20000, 2, ["TIMER"], 0),
-	(5, "", "below-cancel", 200, None, "FIRED", 1, 3, ["TIMER"], 0),
-	(5, "", "above-cancel", 20000, None, "FIRED", 20000, 1, ["TIMER"], 0),
-	(5, "", "above-cancel", 20000, None, "LOST", 0, 2, [], 1)], got
+	(1, "eth0", "above", 12345, 1000, "fired", 12345, 1, ["INITIAL"], 0),
+	(1, "eth0", "above", 12345, 1000, "fired", 20000, 2, ["TIMER"], 0),
+	(5, "", "below-cancel", 200, None, "fired", 100, 1, [], 0),
+	(5, "", "below-cancel", 200, None, "cancelled", 20000, 2, ["TIMER"], 0),
+	(5, "", "below-cancel", 200, None, "fired", 1, 3, ["TIMER"], 0),
+	(5, "", "above-cancel", 20000, None, "fired", 20000, 1, ["TIMER"], 0),
+	(5, "", "above-cancel", 20000, None, "lost", 0, 2, [], 1)], got
 assert docs[7] == {"type": "SUMMARY", "events": 7, "lost": 1}, docs[7]
 assert abs(docs[1]["time"] - docs[0]["time"] -
 	   (docs[1]["time_ns"] - docs[0]["time_ns"]) / 1e9) < 1e-9
@@ -348,33 +347,33 @@ assert len({d["threshold_id"] for d in docs[:7]}) == 3
 run "$fake" -p watch 1 absolute above 12345
 pycheck "fake: -p watch prints indented documents that parse" '
 assert len(docs) == 3 and len(lines) > 20
-assert [d["type"] for d in docs] == ["FIRED", "FIRED", "SUMMARY"]'
+assert [d["type"] for d in docs] == ["fired", "fired", "SUMMARY"]'
 
 AGGMON_FAKE_SCRIPT=1,2,1,2,1,2,1,2 \
 	run "$fake" threshold 5 hwm below-cancel 1 -- 1 rate period 1s above 0 count 2
 cat >"$tmp/want" <<'EOF'
-mm.free_pages hwm below-cancel 1 FIRED value=1 seq=1 flags=- lost=0
-mm.free_pages hwm below-cancel 1 CANCELLED value=2 seq=2 flags=- lost=0
+mm.free_pages hwm below-cancel 1 fired value=1 seq=1 flags=- lost=0
+mm.free_pages hwm below-cancel 1 cancelled value=2 seq=2 flags=- lost=0
 2 events, 0 lost
 EOF
 same "$tmp/want" "fake: threshold is watch; count 2 stops after two events"
 
 AGGMON_FAKE_GONE=5 run "$fake" watch 5 absolute below 4096 -- 1 absolute below 1
 cat >"$tmp/want" <<'EOF'
-mm.free_pages absolute below 4096 FIRED value=4096 seq=1 flags=INITIAL lost=0
-mm.free_pages absolute below 4096 FIRED value=100 seq=2 flags=- lost=0
-mm.free_pages absolute below 4096 FIRED value=1 seq=3 flags=TIMER lost=0
-mm.free_pages absolute below 4096 GONE value=0 seq=4 flags=- lost=0
-net.e100.tx_packets:eth0 absolute below 1 FIRED value=1 seq=1 flags=TIMER lost=0
+mm.free_pages absolute below 4096 fired value=4096 seq=1 flags=INITIAL lost=0
+mm.free_pages absolute below 4096 fired value=100 seq=2 flags=- lost=0
+mm.free_pages absolute below 4096 fired value=1 seq=3 flags=TIMER lost=0
+mm.free_pages absolute below 4096 gone value=0 seq=4 flags=- lost=0
+net.e100.tx_packets:eth0 absolute below 1 fired value=1 seq=1 flags=TIMER lost=0
 5 events, 0 lost
 EOF
-same "$tmp/want" "fake: a removed gauge ends its thresholds with GONE"
+same "$tmp/want" "fake: a removed gauge ends its thresholds with gone"
 
 run "$fake" watch 1 absolute below 12345 queue 2 -- 1 absolute above 12346
 cat >"$tmp/want" <<'EOF'
-net.e100.tx_packets:eth0 absolute below 12345 FIRED value=12345 seq=1 flags=INITIAL lost=0
-net.e100.tx_packets:eth0 absolute below 12345 FIRED value=12344 seq=2 flags=- lost=0
-net.e100.tx_packets:eth0 absolute above 12346 FIRED value=20000 seq=1 flags=TIMER lost=0
+net.e100.tx_packets:eth0 absolute below 12345 fired value=12345 seq=1 flags=INITIAL lost=0
+net.e100.tx_packets:eth0 absolute below 12345 fired value=12344 seq=2 flags=- lost=0
+net.e100.tx_packets:eth0 absolute above 12346 fired value=20000 seq=1 flags=TIMER lost=0
 3 events, 0 lost
 EOF
 same "$tmp/want" "fake: INITIAL only for a threshold already at its bound; re-armed past it"
@@ -382,7 +381,7 @@ same "$tmp/want" "fake: INITIAL only for a threshold already at its bound; re-ar
 AGGMON_FAKE_SCRIPT=$(seq -s, 1 2 81 | sed 's/\([0-9]*\),/\1,0,/g') \
 	run "$fake" -j watch 5 absolute above-cancel 1 queue 5
 pycheck "fake: a full queue loses events and says how many" '
-assert [d["type"] for d in docs] == ["FIRED", "CANCELLED"] * 2 + ["FIRED", "LOST", "SUMMARY"]
+assert [d["type"] for d in docs] == ["fired", "cancelled"] * 2 + ["fired", "lost", "SUMMARY"]
 assert [d["seq"] for d in docs[:6]] == [1, 2, 3, 4, 5, 81]
 assert docs[5]["lost"] == 76 and docs[5]["value"] == 0
 assert docs[6] == {"type": "SUMMARY", "events": 6, "lost": 76}'
@@ -420,7 +419,7 @@ for sig in INT TERM; do
 	kill -"$sig" "$pid"
 	wait "$pid"
 	rc=$?
-	fired="net.e100.tx_packets:eth0 absolute above 12345 FIRED value=12345 seq=1"
+	fired="net.e100.tx_packets:eth0 absolute above 12345 fired value=12345 seq=1"
 	printf '%s\n' "$fired flags=INITIAL lost=0" "1 events, 0 lost" >"$tmp/want"
 	same "$tmp/want" "fake: SIG$sig stops the watch, exit 0, with the summary"
 done
