@@ -225,8 +225,8 @@ TEST(files_near_file_nr)
 			break;
 		usleep(20000);
 	}
-	EXPECT_LT(llabs(g2 - k), batch * n) TH_LOG("fs.files %lld, file-nr %ld",
-						    (long long)g2, k);
+	EXPECT_LT(llabs(g2 - k), batch * n)
+		TH_LOG("fs.files %lld, file-nr %ld", (long long)g2, k);
 	EXPECT_GE(g2, 3);
 }
 

@@ -181,7 +181,8 @@ wait_for "[ \"\$(readlink /proc/$nspid/ns/net)\" != \"\$(readlink /proc/self/ns/
 inum=$(readlink /proc/$nspid/ns/net | sed 's/^net:\[\([0-9]*\)\]$/\1/')
 ip link set $E1 netns "$nspid"
 in_ns mount -t sysfs none /sys
-expect_eq "$id1 none" "$(gauge_id net.dev.rx_packets:$inum:$E1) $(gauge_id net.dev.rx_packets:$E1)" \
+got="$(gauge_id net.dev.rx_packets:$inum:$E1) $(gauge_id net.dev.rx_packets:$E1)"
+expect_eq "$id1 none" "$got" \
 	"$E1's gauges keep their id ($id1) in the namespace, as $inum:$E1"
 ok=pass
 for f in $FIELDS; do
@@ -249,8 +250,9 @@ fi
 idx=$(gauge_id net.dev.tx_packets:$X)
 ip link set $X down
 ip link set $X name aggmon0
-expect_eq "$idx $tx none" \
-	"$(gauge_id net.dev.tx_packets:aggmon0) $(gauge net.dev.tx_packets:aggmon0) $(gauge_id net.dev.tx_packets:$X)" \
+got="$(gauge_id net.dev.tx_packets:aggmon0) $(gauge net.dev.tx_packets:aggmon0)"
+got="$got $(gauge_id net.dev.tx_packets:$X)"
+expect_eq "$idx $tx none" "$got" \
 	"renamed to aggmon0, $X's gauges are aggmon0's, same id and value"
 ip link set aggmon0 name $X
 expect_eq "$idx none" "$(gauge_id net.dev.tx_packets:$X) $(gauge_id net.dev.tx_packets:aggmon0)" \
@@ -263,7 +265,8 @@ wait $nspid 2>/dev/null
 nspid=
 wait_for "[ -e /sys/class/net/$E1 ]"
 wait_for "[ \"\$(gauge_id net.dev.rx_packets:$inum:lo)\" = none ]"
-expect_eq "$id1 none" "$(gauge_id net.dev.rx_packets:$E1) $(gauge_id net.dev.rx_packets:$inum:$E1)" \
+got="$(gauge_id net.dev.rx_packets:$E1) $(gauge_id net.dev.rx_packets:$inum:$E1)"
+expect_eq "$id1 none" "$got" \
 	"$E1 back home: its gauges are $E1's again, same id"
 expect_eq "none" "$(gauge_id net.dev.tx_packets:$inum:lo)" \
 	"the namespace's lo unregistered: its gauges are gone"
