@@ -76,16 +76,19 @@ int duration_arg(const char *object, const char *where, const char *key,
 	int err = parse_duration(arg, &val);
 
 	if (err == DURATION_NO_UNIT)
-		return parse_err(&ws, "invalid %s '%s': give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)",
+		return parse_err(&ws,
+				 "invalid %s '%s': give a unit, e.g. 500ms, 2s (ns, us, ms, s, min, h)",
 				 key, arg);
 	if (max == UINT64_MAX) {
 		if (err || !val)
-			return parse_err(&ws, "invalid %s '%s': expected a DURATION such as 10ms, 1s or 500us",
+			return parse_err(&ws,
+					 "invalid %s '%s': expected a DURATION such as 10ms, 1s or 500us",
 					 key, arg);
 	} else if (err || val < min || val > max) {
 		duration_format(min, lo, sizeof(lo));
 		duration_format(max, hi, sizeof(hi));
-		return parse_err(&ws, "invalid %s '%s': expected a DURATION from %s to %s, such as 500ms",
+		return parse_err(&ws,
+				 "invalid %s '%s': expected a DURATION from %s to %s, such as 500ms",
 				 key, arg, lo, hi);
 	}
 	*ns = val;

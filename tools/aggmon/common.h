@@ -30,6 +30,9 @@
 /* The longest wait between two looks at the stop signals. */
 #define WAIT_SLICE_MS	100
 
+/* The environment, for the commands the tool runs (posix_spawnp()). */
+extern char **environ;
+
 /*
  * Durations
  * =========
@@ -163,6 +166,7 @@ static inline int gauge_lookup(const char *spec,
 {
 	return gauge_lookup_at(NULL, spec, info);
 }
+
 /* NAME[:ITEM] of @info into @buf. */
 void gauge_label(const struct aggmon_gauge_info *info, char *buf, size_t size);
 

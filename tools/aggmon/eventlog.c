@@ -142,12 +142,13 @@ static int state_open(struct event_log *log)
 		return p_sys_err(-errno, NULL, "cannot read the state file %s",
 				 log->state_path);
 	buf[n] = '\0';
-	if (n && (buf[strspn(buf, "0123456789")] != '\n' ||
-		  sscanf(buf, "%llu", (unsigned long long *)&log->seq) != 1)) {
+	if (n && (buf[0] == '\n' || buf[strspn(buf, "0123456789")] != '\n')) {
 		p_err("the state file %s holds no sequence id: remove it, or give another",
 		      log->state_path);
 		return EXIT_FAILURE;
 	}
+	if (n)
+		log->seq = strtoull(buf, NULL, 10);
 	return 0;
 }
 
@@ -305,7 +306,8 @@ static void dropped_fields(const struct event_log *log,
 			   __u64 monotonic_ns, struct fields *fs)
 {
 	fs->n = 0;
-	add(fs, "MESSAGE", "dropped %llu records, sequence ids %llu to %llu, that this %s log could not take",
+	add(fs, "MESSAGE",
+	    "dropped %llu records, sequence ids %llu to %llu, that this %s log could not take",
 	    (unsigned long long)s->dropped,
 	    (unsigned long long)s->first_dropped,
 	    (unsigned long long)s->last_dropped, kind_names[s->kind]);
@@ -443,15 +445,18 @@ static int write_lines(const struct event_log *log, struct log_sink *s,
 		realtime_format(r->realtime_ns, time, sizeof(time));
 		fprintf(s->f, "%s %s\n", time, dropped->f[0].value);
 	} else if (dropped) {
-		fprintf(s->f, "{\"type\":\"dropped\",\"member\":\"%s\",\"dropped\":%llu,\"first_seq\":%llu,\"last_seq\":%llu}\n",
+		fprintf(s->f,
+			"{\"type\":\"dropped\",\"member\":\"%s\",\"dropped\":%llu,\"first_seq\":%llu,\"last_seq\":%llu}\n",
 			log->member, (unsigned long long)s->dropped,
 			(unsigned long long)s->first_dropped,
 			(unsigned long long)s->last_dropped);
 	} else if (s->kind == LOG_TEXT) {
 		write_text(r, s->f);
 	} else {
-		if (!w)
-			w = own = jsonw_new(s->f);
+		if (!w) {
+			own = jsonw_new(s->f);
+			w = own;
+		}
 		if (!w)
 			return -ENOMEM;
 		write_json(log, r, w);

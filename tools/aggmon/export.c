@@ -144,8 +144,13 @@ void om_end(struct om_writer *w)
 
 static bool valid_unit(const char *unit)
 {
-	return *unit && !unit[strspn(unit, "abcdefghijklmnopqrstuvwxyz"
-				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")];
+	const char *p;
+
+	for (p = unit; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return *unit;
 }
 
 /*
@@ -192,7 +197,8 @@ void om_metric_name(struct om_name *m, const char *prefix, const char *name,
 	m->scale = 1;
 	/* "syscall_ns": the unit is the last word of the name. */
 	last = strrchr(m->name + strlen(prefix), '_');
-	if (unit_in_name && last && !unit && (b = base_unit(last + 1)) >= 0) {
+	b = unit_in_name && last && !unit ? base_unit(last + 1) : -1;
+	if (b >= 0) {
 		len = last - m->name;
 		len += snprintf(last, sizeof(m->name) - len, "_%s",
 				base_units[b].base);
@@ -235,7 +241,7 @@ static void scaled(char *buf, size_t size, long double v, double scale)
 }
 
 const char *seen_add(struct seen *s, const char *metric,
-			    const char *owner, int *err)
+		     const char *owner, int *err)
 {
 	size_t i;
 	void *p;
@@ -659,9 +665,9 @@ int export_aggs(struct om_writer *w, struct seen *seen)
 		if (!aggs[i].read)
 			continue;
 		err = write_agg(w, table, aggs[i].id, seen);
-		if (err == EXIT_FAILURE)
+		if (err == EXIT_FAILURE) {
 			ret = err;
-		else if (err) {
+		} else if (err) {
 			p_err("out of memory");
 			ret = EXIT_FAILURE;
 		}

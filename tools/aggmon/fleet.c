@@ -35,8 +35,6 @@
 /* How far before an anchor to look for the records that sort after it. */
 #define AFTER_MARGIN_NS	(60 * NSEC_PER_SEC)
 
-extern char **environ;
-
 static const char *const event_names[] = {
 	"fired", "cancelled", "lost", "gone", "snapshot", "dropped",
 };
@@ -273,8 +271,8 @@ static int read_export(FILE *f, int (*fn)(struct record *r, void *arg),
  * of the members, reading its output with read_export().  0, or an exit
  * status once reported.
  */
-static int journalctl(const struct query *q, const char *const *extra,
-		      int (*fn)(struct record *r, void *arg), void *arg)
+static int run_journalctl(const struct query *q, const char *const *extra,
+			  int (*fn)(struct record *r, void *arg), void *arg)
 {
 	const char *argv[16 + MAX_MEMBERS];
 	char matches[MAX_MEMBERS][300];
@@ -430,7 +428,7 @@ static int find_anchor(struct query *q)
 			       "invalid RECORD '%s': expected a journal cursor or MEMBER:SEQ",
 			       q->after);
 	}
-	err = journalctl(&one, extra, take_first, &anchor);
+	err = run_journalctl(&one, extra, take_first, &anchor);
 	if (err)
 		return err;
 	if (!anchor.cursor) {
@@ -583,7 +581,8 @@ static int take_time(struct words *ws, __u64 *ns)
 	if (!arg)
 		return EXIT_USAGE;
 	if (parse_time(arg, ns))
-		return parse_err(ws, "invalid %s '%s': expected YYYY-MM-DDTHH:MM:SS[.FRACTION]Z or @SECONDS",
+		return parse_err(ws,
+				 "invalid %s '%s': expected YYYY-MM-DDTHH:MM:SS[.FRACTION]Z or @SECONDS",
 				 key, arg);
 	return 0;
 }
@@ -674,10 +673,14 @@ static int do_query(int argc, char **argv)
 	err = query_parse(&q, argc, argv);
 	if (err)
 		return err;
-	if (stat(q.dir, &st) || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
-	    access(q.dir, R_OK | X_OK)) {
+	err = stat(q.dir, &st) ? errno : 0;
+	if (!err && !S_ISDIR(st.st_mode))
+		err = ENOTDIR;
+	if (!err && access(q.dir, R_OK | X_OK))
+		err = errno;
+	if (err) {
 		p_err("cannot read the journal directory %s: %s", q.dir,
-		      strerror(errno));
+		      strerror(err));
 		return EXIT_FAILURE;
 	}
 	if (q.after) {
@@ -690,7 +693,7 @@ static int do_query(int argc, char **argv)
 			     anchor.time_ns - AFTER_MARGIN_NS : 0;
 	}
 	range_args(&q, since, until, sizeof(since), extra);
-	err = journalctl(&q, extra, keep, &q);
+	err = run_journalctl(&q, extra, keep, &q);
 	if (!err) {
 		qsort(q.recs, q.n, sizeof(*q.recs), record_cmp);
 		print_answer(&q);

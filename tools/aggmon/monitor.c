@@ -163,7 +163,8 @@ static int parse_line_words(struct words *ws, struct monitor *m)
 	int err;
 
 	if (strcmp(peek(ws), "watch"))
-		return parse_err(ws, "unknown directive '%s': expected watch, metrics, log, member, state or snapshot",
+		return parse_err(ws,
+				 "unknown directive '%s': expected watch, metrics, log, member, state or snapshot",
 				 peek(ws));
 	ws->pos++;
 	err = parse_watch(ws, &m->w, NULL);
@@ -855,11 +856,11 @@ static int log_events(struct config *cfg, struct aggmon_event_set *set,
 static int event_log_start(struct config *cfg)
 {
 	char path[PATH_MAX], msg[64];
-	char *words[] = { json_output ? "json" : "text" };
+	char *word = json_output ? "json" : "text";
 	const char *dir = getenv("STATE_DIRECTORY");
 
 	if (!cfg->log.nr_sinks &&
-	    log_sink_parse(&cfg->log, words, 1, msg, sizeof(msg))) {
+	    log_sink_parse(&cfg->log, &word, 1, msg, sizeof(msg))) {
 		p_err("%s", msg);
 		return EXIT_FAILURE;
 	}

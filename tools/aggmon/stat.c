@@ -228,8 +228,7 @@ void stat_format(const struct stat_words *st, char *buf, size_t size)
 	char period[24];
 	int len;
 
-	len = snprintf(buf, size, "%s", name_of(aggmon_stat_kind_name,
-						 st->kind));
+	len = snprintf(buf, size, "%s", name_of(aggmon_stat_kind_name, st->kind));
 	if (st->period_ns) {
 		duration_format(st->period_ns, period, sizeof(period));
 		len += snprintf(buf + len, size - len, " period %s", period);
@@ -380,10 +379,12 @@ static int read_parse(struct stat_read *r, int argc, char **argv)
 	r->stat.gauge = argv[0];
 	kind = stat_kind_word(argc > 1 ? argv[1] : NULL);
 	if (argc < 2)
-		return parse_err(&ws, "missing KIND after GAUGE '%s' (absolute, hwm, lwm, rate or bucket)",
+		return parse_err(&ws,
+				 "missing KIND after GAUGE '%s' (absolute, hwm, lwm, rate or bucket)",
 				 argv[0]);
 	if (kind < 0)
-		return parse_err(&ws, "unknown statistic KIND '%s': expected absolute, hwm, lwm, rate or bucket",
+		return parse_err(&ws,
+				 "unknown statistic KIND '%s': expected absolute, hwm, lwm, rate or bucket",
 				 argv[1]);
 	r->stat.w.kind = kind;
 	for (ws.pos = 2; !err && peek(&ws); ) {

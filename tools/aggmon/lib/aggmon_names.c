@@ -63,39 +63,43 @@ static const char *const key_names[] = {
 	[AGGMON_KEY_ARG] = "arg",
 };
 
-#define NAME_OF(table, v)	((v) < ARRAY_SIZE(table) ? (table)[v] : NULL)
+/* @table[@v] of the @n names, NULL past them or where none. */
+static const char *name_in(const char *const *table, size_t n, __u32 v)
+{
+	return v < n ? table[v] : NULL;
+}
 
 const char *aggmon_gauge_kind_name(__u32 kind)
 {
-	return NAME_OF(gauge_kind_names, kind);
+	return name_in(gauge_kind_names, ARRAY_SIZE(gauge_kind_names), kind);
 }
 
 const char *aggmon_stat_kind_name(__u32 kind)
 {
-	return NAME_OF(stat_kind_names, kind);
+	return name_in(stat_kind_names, ARRAY_SIZE(stat_kind_names), kind);
 }
 
 const char *aggmon_threshold_kind_name(__u32 kind)
 {
-	return NAME_OF(threshold_kind_names, kind);
+	return name_in(threshold_kind_names, ARRAY_SIZE(threshold_kind_names), kind);
 }
 
 const char *aggmon_event_type_name(__u32 type)
 {
-	return NAME_OF(event_type_names, type);
+	return name_in(event_type_names, ARRAY_SIZE(event_type_names), type);
 }
 
 const char *aggmon_agg_func_name(__u32 func)
 {
-	return NAME_OF(func_names, func);
+	return name_in(func_names, ARRAY_SIZE(func_names), func);
 }
 
 const char *aggmon_agg_source_name(__u32 source)
 {
-	return NAME_OF(source_names, source);
+	return name_in(source_names, ARRAY_SIZE(source_names), source);
 }
 
 const char *aggmon_key_field_name(__u32 field)
 {
-	return NAME_OF(key_names, field);
+	return name_in(key_names, ARRAY_SIZE(key_names), field);
 }

@@ -80,7 +80,8 @@ want = [
 	snap(2, "net.e100.tx_packets", "eth0", "absolute", 2, 12345,
 	     "snapshot net.e100.tx_packets:eth0 absolute value 12345"),
 	ev(3, "fired", 6000, 1, "fired mm.free_pages hwm " + thr + " value 6000 seq 1", "5"),
-	ev(4, "cancelled", 3000, 2, "cancelled mm.free_pages hwm " + thr + " value 3000 seq 2", "6"),
+	ev(4, "cancelled", 3000, 2,
+	   "cancelled mm.free_pages hwm " + thr + " value 3000 seq 2", "6"),
 	ev(5, "fired", 7000, 3, "fired mm.free_pages hwm " + thr + " value 7000 seq 3 timer", "5",
 	   AGGMON_TIMER="1"),
 	dict(common, AGGMON_EVENT="fired", AGGMON_SEQ="6",
@@ -94,11 +95,12 @@ got = sorted((keep(r) for r in recs), key=lambda r: int(r["AGGMON_SEQ"]))
 for g, w in zip(got, want):
 	assert g == w, (g, w)
 assert len(got) == len(want), len(got)
+boot_id = open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")
 for r in recs:
 	t, m = int(r["AGGMON_TIME_NS"]), int(r["AGGMON_MONOTONIC_NS"])
 	assert int(r["__REALTIME_TIMESTAMP"]) == t // 1000, r
 	assert int(r["__MONOTONIC_TIMESTAMP"]) == m // 1000, r
-	assert r["_BOOT_ID"] == open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")
+	assert r["_BOOT_ID"] == boot_id
 ' "$tmp/j.json"
 check "the state file holds the last sequence id" \
 	test "$(cat "$tmp/m1.seq")" = 00000000000000000006
@@ -213,8 +215,10 @@ assert n == last and n >= 2, d
 ids = [int(r["AGGMON_SEQ"]) for r in recs[1:]]
 assert ids == list(range(last + 1, last + 1 + len(ids))) and ids, ids
 err = open(sys.argv[2]).read().splitlines()
-assert err[0] == "aggmon: cannot write to the journal log %s: No such file or directory (counting the records dropped)" % sys.argv[3], err
-assert err[1] == "aggmon: the journal log %s takes records again: %d were dropped, sequence ids 1 to %d" % (sys.argv[3], n, n), err
+assert err[0] == ("aggmon: cannot write to the journal log %s: No such file or directory"
+		  " (counting the records dropped)" % sys.argv[3]), err
+assert err[1] == ("aggmon: the journal log %s takes records again: %d were dropped,"
+		  " sequence ids 1 to %d" % (sys.argv[3], n, n)), err
 assert len(err) == 2, err
 ' "$tmp/late" "$tmp/err" "$tmp/late.sock"
 
@@ -222,8 +226,10 @@ assert len(err) == 2, err
 printf '%s\n' 'watch mm.free_pages hwm above-cancel 5000 cancel 4000' \
 	'log export /dev/full' >"$conf"
 monitor count 3
-printf '%s\n' "aggmon: cannot write to the export log /dev/full: No space left on device (counting the records dropped)" \
-	"aggmon: 3 records were never written to the export log /dev/full, sequence ids 1 to 3" >"$tmp/want"
+{ echo "aggmon: cannot write to the export log /dev/full: No space left on device" \
+	"(counting the records dropped)"
+  echo "aggmon: 3 records were never written to the export log /dev/full," \
+	"sequence ids 1 to 3"; } >"$tmp/want"
 [ "$rc" -eq 1 ] && cmp -s "$tmp/want" "$tmp/err" &&
 	report pass "log export /dev/full: 3 records dropped, said, exit 1" ||
 	{ diff -u "$tmp/want" "$tmp/err" | sed 's/^/# /'

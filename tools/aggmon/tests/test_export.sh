@@ -174,12 +174,14 @@ AGGMON_FAKE_SCRIPT=6000,4500,3000,t7000 AGGMON_FAKE_OPEN=1 \
 grep '^aggmon_monitor_\|^# [A-Z]* aggmon_monitor_' "$tmp/m.prom" >"$tmp/mon" 2>&1
 labels1='line="1",gauge="mm.free_pages",stat="hwm",threshold="above-cancel 5000 cancel 4000"'
 labels2='line="2",gauge="net.e100.tx_packets:eth0",stat="absolute",threshold="above 100"'
+help_state="aggmon monitor: 1 where the statistic is past the threshold"
+help_state="$help_state (fired, for the -cancel kinds)"
 cat >"$tmp/want" <<EOF
 # HELP aggmon_monitor_stat aggmon monitor: the value of the statistic of a watch line
 # TYPE aggmon_monitor_stat gauge
 aggmon_monitor_stat{line="1",gauge="mm.free_pages",stat="hwm"} 4096
 aggmon_monitor_stat{line="2",gauge="net.e100.tx_packets:eth0",stat="absolute"} 12345
-# HELP aggmon_monitor_threshold_state aggmon monitor: 1 where the statistic is past the threshold (fired, for the -cancel kinds)
+# HELP aggmon_monitor_threshold_state $help_state
 # TYPE aggmon_monitor_threshold_state gauge
 aggmon_monitor_threshold_state{$labels1} 1
 aggmon_monitor_threshold_state{$labels2} 1
@@ -205,7 +207,9 @@ else
 	diff -u "$tmp/want" "$tmp/mon" | sed 's/^/# /'
 	report fail "monitor metrics FILE: statistics, threshold states, event counters, exactly"
 fi
-openmetrics "$tmp/m.prom" "monitor metrics FILE: the strict OpenMetrics parser reads it, with the gauges and aggregations" '
+desc="monitor metrics FILE: the strict OpenMetrics parser reads it,"
+desc="$desc with the gauges and aggregations"
+openmetrics "$tmp/m.prom" "$desc" '
 assert len(fams) == 4 + 17, sorted(fams)'
 sed -i "s/interval 24h/interval 24h format prometheus/" "$conf"
 AGGMON_FAKE_SCRIPT=6000 AGGMON_FAKE_OPEN=1 \
@@ -216,8 +220,9 @@ promcheck "$tmp/m.prom" "monitor metrics FILE format prometheus: promtool finds 
 printf '%s\n' 'watch mm.free_pages hwm above 1' \
 	"metrics $tmp/none/m.prom interval 24h" >"$conf"
 AGGMON_FAKE_OPEN=1 run "$fake" monitor -c "$conf" duration 100ms
-printf '%s\n' "aggmon: cannot write the metrics file $tmp/none/m.prom: No such file or directory (counting the failures)" \
-	"aggmon: 2 writes of the metrics file $tmp/none/m.prom failed" >"$tmp/want"
+{ echo "aggmon: cannot write the metrics file $tmp/none/m.prom: No such file or directory" \
+	"(counting the failures)"
+  echo "aggmon: 2 writes of the metrics file $tmp/none/m.prom failed"; } >"$tmp/want"
 if [ "$rc" -eq 0 ] && cmp -s "$tmp/want" "$tmp/err"; then
 	report pass "monitor metrics FILE that cannot be written: said once, then counted"
 else

@@ -155,6 +155,7 @@ printf '%s\n' "first -" "last -" >"$tmp/want"
 same_answer "query of a window without records: first and last -"
 
 run "$aggmon" -j fleet query since "$T:40Z" until @"$((base + 50)).000000004" "$dir"
+desc="-j fleet query: records, first, last, counts; until @SECONDS.FRACTION is exclusive"
 if [ "$rc" -eq 0 ] && python3 -c '
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
@@ -168,10 +169,10 @@ assert d["last"]["cursor"] == r["cursor"] and d["last"]["seq"] == 4
 assert d["counts"]["m1"]["fired"] == 1 and d["counts"]["m2"]["lost"] == 1
 assert list(d) == ["records", "first", "last", "counts"]
 ' "$tmp/out" 2>"$tmp/pyerr"; then
-	report pass "-j fleet query: records, first, last, counts; until @SECONDS.FRACTION is exclusive"
+	report pass "$desc"
 else
 	sed 's/^/# /' "$tmp/pyerr" | tail -n 3
-	report fail "-j fleet query: records, first, last, counts; until @SECONDS.FRACTION is exclusive"
+	report fail "$desc"
 fi
 
 ### Errors

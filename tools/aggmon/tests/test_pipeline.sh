@@ -48,7 +48,11 @@ check() {
 }
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 mkdir "$tmp/www" "$tmp/remote"
@@ -130,7 +134,8 @@ printf '%s\n' "m1 4096" "m2 4096" >"$tmp/want"
 promql aggmon_mm_free_pages >"$tmp/got"
 cmp -s "$tmp/want" "$tmp/got" &&
 	report pass "PromQL: each member's gauge as the member reads it" ||
-	{ sed 's/^/# /' "$tmp/got"; report fail "PromQL: each member's gauge as the member reads it"; }
+	{ sed 's/^/# /' "$tmp/got"
+	  report fail "PromQL: each member's gauge as the member reads it"; }
 for m in m1 m2; do
 	grep "^aggmon_monitor_events_total{.*type=\"fired\"}" "$tmp/www/$m.prom" |
 		sed "s/.* /$m /"
@@ -138,7 +143,8 @@ done >"$tmp/want"
 promql 'aggmon_monitor_events_total{type="fired"}' >"$tmp/got"
 cmp -s "$tmp/want" "$tmp/got" &&
 	report pass "PromQL: the monitors' fired events, as their files say" ||
-	{ sed 's/^/# /' "$tmp/want" "$tmp/got"; report fail "PromQL: the monitors' fired events, as their files say"; }
+	{ sed 's/^/# /' "$tmp/want" "$tmp/got"
+	  report fail "PromQL: the monitors' fired events, as their files say"; }
 
 ### The events, gathered and queried
 

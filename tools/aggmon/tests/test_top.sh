@@ -241,7 +241,8 @@ bad() {
 }
 
 bad "watch 5 hwm abve 100" "unknown threshold kind 'abve'"
-bad "wach 5 hwm above 100" "unknown directive 'wach': expected watch, metrics, log, member, state or snapshot"
+bad "wach 5 hwm above 100" \
+	"unknown directive 'wach': expected watch, metrics, log, member, state or snapshot"
 bad "watch" "watch needs a GAUGE first"
 bad "watch hwm above 100" "watch needs a GAUGE first"
 bad "watch 5" "watch needs a threshold: above, below, above-cancel or below-cancel"
