@@ -11,7 +11,7 @@
  *    every wakeup and every sleep;
  *  - fork_exit_wait: fork(), _exit() in the child and waitpid(), two
  *    updates of kernel.tasks (copy_process() and __unhash_process());
- *  - mmap_touch_unmap: 1024 pages (4 MiB) mapped, written and unmapped,
+ *  - mmap_touch_unmap: 16384 pages (64 MiB) mapped, written and unmapped,
  *    updates of mm.free_pages when the per-CPU page lists, which hold
  *    fewer, refill from the zones and drain back to them;
  *  - udp_loopback: a datagram sent to 127.0.0.1 and received, an update
@@ -71,7 +71,7 @@
 
 #define MAX_ROUNDS	101
 #define MAX_GAUGES	4
-#define MMAP_PAGES	1024
+#define MMAP_PAGES	16384
 /* A threshold no update comes near: watched, the gauge stays on budgets. */
 #define FAR_LEVEL	(INT64_MAX / 2)
 
@@ -293,7 +293,7 @@ static struct path paths[] = {
 	{
 		.name = "mmap_touch_unmap", .gauge = "mm.free_pages",
 		.gauges = { "mm.free_pages" },
-		.nominal = 2, .divisor = 200, .run = mmap_touch_munmap,
+		.nominal = 2, .divisor = 2000, .run = mmap_touch_munmap,
 	},
 	{
 		.name = "udp_loopback", .gauge = "net.dev.*:lo",
