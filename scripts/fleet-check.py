@@ -7,8 +7,8 @@ prints what is wrong and exits 1.
   targets PORT              Prometheus's targets: job, health, last error
   complete ANSWER LOGS M..  the gathered records are every member's own
                             log, each record once, ids 1..N without gaps
-  bounds LOGS M..           "T1 T2": the times of the records a quarter
-                            and three quarters into the merged logs
+  bounds LOGS M..           "T1 T2": from the first to just past the
+                            last of the members' middle records
   window ANSWER LOGS T1 T2 M..
                             exactly the records of [T1, T2), merged by
                             time, with the right first and last
@@ -146,9 +146,11 @@ def at(ns):
 
 
 def cmd_bounds(logs, *members):
-    recs = merged(logs, members)
-    print(at(recs[len(recs) // 4]["time_ns"]),
-          at(recs[3 * len(recs) // 4]["time_ns"]))
+    """From the earliest to just past the latest of the members' middle
+    records (their clocks differ): a window with records of each."""
+    mids = [r[len(r) // 2]["time_ns"] for r in
+            (local_log(logs, m) for m in members)]
+    print(at(min(mids)), at(max(mids) + 1))
 
 
 def cmd_window(path, logs, t1, t2, *members):
