@@ -116,7 +116,7 @@ jport=$(free_port)
 	>"$logs/journal-remote.log" 2>&1 &
 pids+=($!)
 jr_pid=$!
-wait_until 10 grep -q '^Listening on' "$logs/journal-remote.log" ||
+wait_until 10 grep -qs '^Listening on' "$logs/journal-remote.log" ||
 	{ report fail "systemd-journal-remote listens" "$logs/journal-remote.log"; exit 1; }
 
 for m in "${members[@]}"; do
