@@ -61,7 +61,7 @@ ip link set lo up
 ip addr add 10.0.2.15/24 dev eth0 || fail "no eth0"
 ip link set eth0 up
 
-# The metrics file and the JSON log, and a way for the host to stop us.
+# The metrics file and the JSON log, and the host's go and stop.
 mkdir -p /www/cgi-bin /etc
 echo '.om:application/openmetrics-text; version=1.0.0; charset=utf-8' \
 	>/etc/httpd.conf
