@@ -2,8 +2,9 @@
 # make check: every test and static check, counted.
 #   KUnit under UML; the tool's host tests; the kselftests in QEMU (TCG,
 #   4 CPUs, lockdep/KASAN/UBSAN kernel) with the kernel log checked for
-#   splats; e100.o with CONFIG_AGGMON=n against the unpatched one; the
-#   exported series; the static checks.
+#   splats; the fleet end to end (three QEMU members, journal-remote and
+#   Prometheus on 127.0.0.1); e100.o with CONFIG_AGGMON=n against the
+#   unpatched one; the exported series; the static checks.
 # Full logs in build/logs.  The last line is "N passed, N failed".
 # Usage: scripts/check.sh
 set -uo pipefail
@@ -74,6 +75,23 @@ run_selftests() {
 	fi
 }
 
+# The fleet end to end: three QEMU members, systemd-journal-remote and
+# Prometheus on 127.0.0.1, the fleet query (scripts/fleet-e2e.sh).
+run_fleet() {
+	local rc counts
+
+	if ! "$TOP/scripts/initramfs.sh" fleet >>"$logs/user.log" 2>&1; then
+		record "fleet end to end (3 QEMU members)" 0 1
+		return
+	fi
+	"$TOP/scripts/fleet-e2e.sh" >"$logs/fleet-e2e.tap" 2>"$logs/fleet-e2e.log"
+	rc=$?
+	counts=$(tap_counts "$logs/fleet-e2e.tap")
+	[ $rc -eq 0 ] || [ "${counts#* }" != 0 ] || counts="${counts% *} 1"
+	grep '^not ok' -A12 "$logs/fleet-e2e.tap" >&2
+	record "fleet end to end (3 QEMU members)" $counts
+}
+
 run_static() {
 	local counts
 	"$TOP/scripts/static-checks.sh" >"$logs/static.tap" 2>&1
@@ -105,6 +123,11 @@ if "$TOP/scripts/build-kernel.sh" test >"$logs/kernel-test.log" 2>&1; then
 		run_selftests
 	else
 		record "kselftests (QEMU, 4 CPUs)" 0 1
+	fi
+	if [ $user_ok = 1 ]; then
+		run_fleet
+	else
+		record "fleet end to end (3 QEMU members)" 0 1
 	fi
 	kernel_ok=1
 else

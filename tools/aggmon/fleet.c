@@ -32,8 +32,15 @@
 
 #define DEFAULT_DIR	"/var/log/journal/remote"
 #define MAX_MEMBERS	64
-/* How far before an anchor to look for the records that sort after it. */
-#define AFTER_MARGIN_NS	(60 * NSEC_PER_SEC)
+/*
+ * How far past a window (and before an anchor) journalctl is asked to
+ * look.  It seeks and stops by the journal's realtime in the order the
+ * entries were written, and a file that gathers several members (behind
+ * one address, as journal-remote names its files) has them in the order
+ * they arrived: one member's clock seconds behind another's makes the
+ * times go back and forth.  keep() takes exactly the window.
+ */
+#define MARGIN_NS	(60 * NSEC_PER_SEC)
 
 static const char *const event_names[] = {
 	"fired", "cancelled", "lost", "gone", "snapshot", "dropped",
@@ -642,7 +649,7 @@ static int query_parse(struct query *q, int argc, char **argv)
 	return 0;
 }
 
-/* --since/--until for journalctl, a second wider than the window. */
+/* --since/--until for journalctl, MARGIN_NS wider than the window. */
 static void range_args(const struct query *q, char *since, char *until,
 		       size_t size, const char **extra)
 {
@@ -650,12 +657,13 @@ static void range_args(const struct query *q, char *since, char *until,
 
 	if (q->has_since) {
 		snprintf(since, size, "--since=@%llu",
-			 (unsigned long long)(q->since_ns / NSEC_PER_SEC));
+			 (unsigned long long)(q->since_ns > MARGIN_NS ?
+					      (q->since_ns - MARGIN_NS) / NSEC_PER_SEC : 0));
 		extra[n++] = since;
 	}
 	if (q->until_ns) {
 		snprintf(until, size, "--until=@%llu",
-			 (unsigned long long)(q->until_ns / NSEC_PER_SEC + 1));
+			 (unsigned long long)((q->until_ns + MARGIN_NS) / NSEC_PER_SEC + 1));
 		extra[n++] = until;
 	}
 	extra[n] = NULL;
@@ -687,10 +695,9 @@ static int do_query(int argc, char **argv)
 		err = find_anchor(&q);
 		if (err)
 			return err;
-		/* What logged before it may have a later time: look back. */
+		/* The records after it in time; range_args() looks back. */
 		q.has_since = true;
-		q.since_ns = anchor.time_ns > AFTER_MARGIN_NS ?
-			     anchor.time_ns - AFTER_MARGIN_NS : 0;
+		q.since_ns = anchor.time_ns;
 	}
 	range_args(&q, since, until, sizeof(since), extra);
 	err = run_journalctl(&q, extra, keep, &q);

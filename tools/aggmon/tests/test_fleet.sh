@@ -175,6 +175,44 @@ else
 	report fail "$desc"
 fi
 
+# Two members through one stream, so one journal file (members behind one
+# address), n2's clock 6 s behind n1's: the file's times go back and
+# forth, and journalctl, which seeks and stops by them, must be asked
+# past the window.
+mixed=$tmp/mixed
+mkdir "$mixed"
+{
+	rec n1 1 106 fired mm.free_pages - 6000
+	rec n2 1 100 fired mm.free_pages - 6001
+	rec n1 2 107 cancelled mm.free_pages - 3000
+	rec n2 2 101 cancelled mm.free_pages - 3001
+	rec n1 3 108 fired mm.free_pages - 6002
+	rec n2 3 102 fired mm.free_pages - 6003
+} >"$tmp/mixed.export"
+"$journal_remote" -o "$mixed/both.journal" - <"$tmp/mixed.export" 2>"$tmp/jr.err" ||
+	{ cat "$tmp/jr.err"; echo "Bail out! journal-remote failed"; exit 1; }
+answer since @"$((base + 100))" until @"$((base + 104))" "$mixed"
+cat >"$tmp/want" <<EOF
+2026-01-01T00:01:40.000000001Z n2 1 fired mm.free_pages - 6001
+2026-01-01T00:01:41.000000002Z n2 2 cancelled mm.free_pages - 3001
+2026-01-01T00:01:42.000000003Z n2 3 fired mm.free_pages - 6003
+first CURSOR n2:1
+last CURSOR n2:3
+count n2 fired=2 cancelled=1 lost=0 gone=0 snapshot=0 dropped=0
+EOF
+same_answer "query of one file of two members, clocks 6 s apart: the whole window"
+answer after n2:1 until @"$((base + 107))" "$mixed"
+cat >"$tmp/want" <<EOF
+2026-01-01T00:01:41.000000002Z n2 2 cancelled mm.free_pages - 3001
+2026-01-01T00:01:42.000000003Z n2 3 fired mm.free_pages - 6003
+2026-01-01T00:01:46.000000001Z n1 1 fired mm.free_pages - 6000
+first CURSOR n2:2
+last CURSOR n1:1
+count n1 fired=1 cancelled=0 lost=0 gone=0 snapshot=0 dropped=0
+count n2 fired=1 cancelled=1 lost=0 gone=0 snapshot=0 dropped=0
+EOF
+same_answer "query after n2:1 in that file: the rest, merged by time"
+
 ### Errors
 
 expect 2 "query needs since TIME until TIME, or after RECORD" \
