@@ -20,10 +20,13 @@ OVERLAY=(
 
 AUTHOR_NAME="aggmon developers"
 AUTHOR_EMAIL="aggmon-devel@lists.example.org"
-# A kernel report in a console log with printk times: oops, BUG, WARNING,
-# panic, UBSAN, lockdep (its "=====" banners and INFO lines), KASAN, RCU
-# stalls ("rcu: INFO: rcu_sched detected stalls") and soft lockups.
-SPLAT_RE='^\[ *[0-9.]+\] (BUG|WARNING|Oops|Kernel panic|UBSAN|INFO: (possible|trying|inconsistent|suspicious)|=+$)|KASAN|DEBUG_LOCKS_WARN_ON|lockdep|detected stalls|soft lockup'
+# A kernel report in a console log with printk times: oops, BUG (and
+# "kernel BUG at"), WARNING, panic, UBSAN, lockdep (its "=====" banners
+# and INFO lines), KASAN, RCU stalls ("rcu: INFO: rcu_sched detected
+# stalls", "rcu_preempt self-detected stall on CPU"), soft and hard
+# lockups, hung tasks ("INFO: task ... blocked for more than") and
+# kmemleak's "suspected memory leaks".
+SPLAT_RE='^\[ *[0-9.]+\] (BUG|WARNING|Oops|Kernel panic|UBSAN|INFO: (possible|trying|inconsistent|suspicious|task .* blocked for more than)|=+$)|KASAN|DEBUG_LOCKS_WARN_ON|lockdep|detected stalls|self-detected stall|soft lockup|hard LOCKUP|kernel BUG at|suspected memory leak'
 
 git_src() { git -C "$SRC" -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" "$@"; }
 log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }

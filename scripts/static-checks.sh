@@ -125,6 +125,11 @@ splat_detector() {
 [    9.000000] DEBUG_LOCKS_WARN_ON(1)
 [   10.000000] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:
 [   11.000000] watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [aggmon_bench:81]
+[   12.000000] rcu: INFO: rcu_preempt self-detected stall on CPU
+[   13.000000] INFO: task kworker/0:1:12 blocked for more than 120 seconds.
+[   14.000000] NMI watchdog: Watchdog detected hard LOCKUP on cpu 1
+[   15.000000] kernel BUG at mm/slub.c:123!
+[   16.000000] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
 EOL
 	while IFS= read -r line; do
 		grep -Eq "$SPLAT_RE" <<<"$line" && echo "false alarm: $line"
@@ -132,6 +137,9 @@ EOL
 ok 12 paranoid.level2_unprivileged
 #  RUN           global.create ...
 [    1.000000] e100: Intel(R) PRO/100 Network Driver
+[    0.100000] rcu: Hierarchical RCU implementation.
+[    0.200000] rcu: 	RCU calculated value of scheduler-enlistment delay is 100 jiffies.
+[    2.000000] NMI watchdog: Enabled. Permanently consumes one hw-PMU counter.
 AGGMON-JOB-END rc=0
 EOL
 	return 0
