@@ -37,7 +37,24 @@ else
 	: >"$out/qemu-unpatched.log"
 fi
 
+# Kernel reports (stalls, lockups, warnings) in a run's log, beside the
+# table: timings taken while a CPU stalled are not to be trusted.
+report_splats() {
+	local name=$1 logf=$2
+	if grep -Eq "$SPLAT_RE" "$logf"; then
+		echo "$name: kernel reports during the run (timings suspect):"
+		grep -E -A3 "$SPLAT_RE" "$logf" | head -40 | sed 's/^/  /'
+	else
+		echo "$name: no kernel reports"
+	fi
+}
+
+rc=0
 python3 "$TOP/scripts/bench-table.py" "$out/bench.json" \
 	"UML (native, 1 CPU)=$out/uml.log" \
 	"QEMU TCG (production-like kernel)=$out/qemu.log" \
-	"--unpatched=QEMU TCG (production-like kernel)=$out/qemu-unpatched.log"
+	"--unpatched=QEMU TCG (production-like kernel)=$out/qemu-unpatched.log" || rc=$?
+report_splats "UML (native, 1 CPU)" "$out/uml.log"
+report_splats "QEMU TCG (production-like kernel)" "$out/qemu.log"
+report_splats "QEMU TCG, CONFIG_AGGMON=n" "$out/qemu-unpatched.log"
+exit $rc
