@@ -89,6 +89,22 @@
  * it prints a table, one "aggmon_bench_json:" line and one
  * "aggmon_bench_op_json:" line per operation for scripts; it never fails
  * on a timing.
+ *
+ * The peer run, for an ftrace hist trigger on this module's tracepoint
+ * aggmon_bench:aggmon_bench_hit (bench_trace.h): once the trigger is set
+ * (hist:keys=key:vals=value), writing 1 to the module's peer_run
+ * parameter times, interleaved in the same rounds,
+ *
+ *   agg_key_present            as above
+ *   trace_hist_hit             trace_aggmon_bench_hit() on the same keys:
+ *                              the trigger builds the event's record and
+ *                              adds value to the key's entry of its
+ *                              tracing_map, which all CPUs share
+ *
+ * (a tenth of @iterations each), prints them as "aggmon_bench_peer_json:"
+ * lines and then hits BENCH_PEER_KEYS keys once each, so that reading
+ * the hist file can be timed against a snapshot of as many entries
+ * (tools/aggmon/bench/aggmon_peer_bench.c, which also times BPF maps).
  */
 
 #include <linux/aggmon.h>
@@ -104,6 +120,9 @@
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
 
+#define CREATE_TRACE_POINTS
+#include "bench_trace.h"
+
 static bool run;
 module_param(run, bool, 0444);
 MODULE_PARM_DESC(run, "Run the benchmark when loaded");
@@ -113,6 +132,8 @@ MODULE_PARM_DESC(iterations, "Calls per timed loop (at least 1000000)");
 static unsigned int samples = 11;
 module_param(samples, uint, 0444);
 MODULE_PARM_DESC(samples, "Rounds; the median is reported (at least 10)");
+/* Set at the end of aggmon_bench_init(): peer_run needs bench.done. */
+static bool bench_loaded;
 
 enum bench_op {
 	OP_THIS_CPU_ADD,
@@ -132,14 +153,21 @@ enum bench_op {
 	OP_GAUGE_CROSS64,
 	OP_GAUGE_CROSS256,
 	OP_JHASH_RHT,
-	OP_AGG_PRESENT,
 	OP_AGG_NEW,
 	OP_AGG_ONE_KEY,
+	OP_AGG_PRESENT,
+	/* The peer run (peer_run=1) measures these two, side by side. */
+	OP_TRACE_HIT,
 	NR_OPS,
 };
 
+/* The last op of the run at load time; OP_TRACE_HIT needs a hist trigger. */
+#define OP_LAST_MAIN	OP_AGG_PRESENT
+
 #define NR_WATCHED	(OP_GAUGE_CROSS256 + 1 - OP_GAUGE_HWM)
 #define BENCH_KEYS	1024
+/* Entries of the hist the peer run leaves, as aggmon_agg_bench's table. */
+#define BENCH_PEER_KEYS	4096
 #define BENCH_FAR	((s64)BIT_ULL(62))
 #define BENCH_MANY	10000
 #define BENCH_CHUNK	10000U
@@ -176,6 +204,7 @@ static const char * const bench_op_names[NR_OPS] = {
 	[OP_AGG_PRESENT]	= "agg_key_present",
 	[OP_AGG_NEW]		= "agg_new_key",
 	[OP_AGG_ONE_KEY]	= "agg_one_key",
+	[OP_TRACE_HIT]		= "trace_hist_hit",
 };
 
 struct bench_object {
@@ -235,6 +264,9 @@ static unsigned int bench_iterations(enum bench_op op)
 		n /= 10;
 	if (op >= OP_GAUGE_CROSS1 && op <= OP_GAUGE_CROSS256)
 		n /= bench_cross_k[op - OP_GAUGE_CROSS1];
+	/* A hist trigger hit builds an event record: slow under emulation. */
+	if (op == OP_TRACE_HIT)
+		n /= 10;
 	return n & ~1U;
 }
 
@@ -326,6 +358,10 @@ static u64 bench_loop(enum bench_op op, unsigned int n)
 		break;
 	case OP_AGG_ONE_KEY:
 		bench_aggregate(bench.one_key_agg, n, 0);
+		break;
+	case OP_TRACE_HIT:
+		for (i = 0; i < n; i++)
+			trace_aggmon_bench_hit(i & (BENCH_KEYS - 1), 1);
 		break;
 	default:
 		break;
@@ -460,7 +496,7 @@ static void bench_json(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 
 	pr_info("aggmon_bench_json: {\"iterations\": %u, \"samples\": %u, \"cpus\": %u, \"unit\": \"ps/op\"}\n",
 		iterations, samples, cpus);
-	for (op = 0; op < NR_OPS; op++)
+	for (op = 0; op <= OP_LAST_MAIN; op++)
 		pr_info("aggmon_bench_op_json: {\"op\": \"%s\", \"one_cpu\": %llu, \"all_cpus\": %llu}\n",
 			bench_op_names[op], result[op][MODE_ONE_CPU],
 			result[op][MODE_ALL_CPUS]);
@@ -474,7 +510,7 @@ static void bench_report(u64 result[NR_OPS][NR_MODES], unsigned int cpus)
 		iterations, samples, cpus);
 	pr_info("aggmon_bench: %-26s %10s %10s\n", "operation", "1 CPU",
 		"all CPUs");
-	for (op = 0; op < NR_OPS; op++) {
+	for (op = 0; op <= OP_LAST_MAIN; op++) {
 		u64 one = result[op][MODE_ONE_CPU];
 		u64 all = result[op][MODE_ALL_CPUS];
 
@@ -616,6 +652,7 @@ static int bench_watch(void)
 	return err;
 }
 
+/* Leaves nothing behind: the peer run may set up again later. */
 static void bench_unhash(void)
 {
 	aggmon_agg_destroy(bench.agg);
@@ -623,6 +660,9 @@ static void bench_unhash(void)
 	if (bench.objects)
 		rhashtable_destroy(&bench.ht);
 	kfree(bench.objects);
+	bench.agg = NULL;
+	bench.one_key_agg = NULL;
+	bench.objects = NULL;
 }
 
 /* The hash table baseline and the aggregations, each of BENCH_KEYS keys. */
@@ -699,22 +739,74 @@ static int bench_all(void)
 				   OP_GAUGE_CROSS256);
 	bench_unwatch();
 	err = err ?: bench_hash();
-	err = err ?: bench_measure(result, OP_JHASH_RHT, NR_OPS - 1);
+	err = err ?: bench_measure(result, OP_JHASH_RHT, OP_LAST_MAIN);
 	bench_unhash();
 	if (!err)
 		bench_report(result, cpumask_weight(cpu_online_mask));
 	return err;
 }
 
+static void bench_peer_report(u64 result[NR_OPS][NR_MODES])
+{
+	enum bench_op op;
+
+	for (op = OP_AGG_PRESENT; op <= OP_TRACE_HIT; op++)
+		pr_info("aggmon_bench_peer_json: {\"op\": \"%s\", \"one_cpu\": %llu, \"all_cpus\": %llu, \"cpus\": %u, \"unit\": \"ps/op\"}\n",
+			bench_op_names[op], result[op][MODE_ONE_CPU],
+			result[op][MODE_ALL_CPUS], num_online_cpus());
+}
+
+/* agg_key_present against a hist trigger hit on the same keys. */
+static int bench_peer(void)
+{
+	u64 result[NR_OPS][NR_MODES];
+	unsigned int key;
+	int err;
+
+	if (!trace_aggmon_bench_hit_enabled()) {
+		pr_err("aggmon_bench: peer_run: set a hist trigger on aggmon_bench:aggmon_bench_hit first\n");
+		return -ENOENT;
+	}
+	err = bench_hash();
+	err = err ?: bench_measure(result, OP_AGG_PRESENT, OP_TRACE_HIT);
+	bench_unhash();
+	if (err)
+		return err;
+	bench_peer_report(result);
+	for (key = 0; key < BENCH_PEER_KEYS; key++)
+		trace_aggmon_bench_hit(key, 1);
+	return 0;
+}
+
+static int bench_peer_run_set(const char *val, const struct kernel_param *kp)
+{
+	bool go;
+	int err;
+
+	err = kstrtobool(val, &go);
+	if (err || !go)
+		return err;
+	/* Not as a load parameter: the trigger can only be set after. */
+	if (!READ_ONCE(bench_loaded))
+		return -EINVAL;
+	return bench_peer();
+}
+
+static const struct kernel_param_ops bench_peer_run_ops = {
+	.set = bench_peer_run_set,
+};
+module_param_cb(peer_run, &bench_peer_run_ops, NULL, 0200);
+MODULE_PARM_DESC(peer_run, "Write 1 to time a hist trigger on aggmon_bench_hit");
+
 static int __init aggmon_bench_init(void)
 {
 	int err = -ENOMEM;
 
-	if (!run)
-		return 0;
 	iterations = max(iterations, 1000000U);
 	samples = max(samples, 10U);
 	init_completion(&bench.done);
+	if (!run)
+		goto loaded;
 	bench.counter = alloc_percpu(s64);
 	bench.private = alloc_percpu(atomic64_t);
 	if (!bench.counter || !bench.private)
@@ -731,7 +823,11 @@ static int __init aggmon_bench_init(void)
 out:
 	free_percpu(bench.private);
 	free_percpu(bench.counter);
-	return err;
+	if (err)
+		return err;
+loaded:
+	WRITE_ONCE(bench_loaded, true);
+	return 0;
 }
 
 static void __exit aggmon_bench_exit(void)
