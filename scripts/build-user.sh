@@ -20,6 +20,9 @@ gcc "${cflags[@]}" -o "$out/aggmon_wake_bench" \
 	"$TOP/tools/aggmon/bench/aggmon_wake_bench.c"
 gcc "${cflags[@]}" -o "$out/aggmon_agg_bench" \
 	"$TOP/tools/aggmon/bench/aggmon_agg_bench.c"
+# BPF maps, the peers of a keyed aggregation (guest: /bin).
+gcc "${cflags[@]}" -o "$out/aggmon_peer_bench" \
+	"$TOP/tools/aggmon/bench/aggmon_peer_bench.c"
 # What the core gauges cost the paths they count (guest: /bin).
 gcc "${cflags[@]}" -o "$out/aggmon_core_bench" \
 	"$TOP/selftests/aggmon/aggmon_core_bench.c"

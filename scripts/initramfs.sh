@@ -24,6 +24,7 @@ if [ "$flavour" != fleet ]; then
 	cp "$TOP"/selftests/aggmon/aggmon_*_test.sh "$root/tests/"
 	cp "$BUILD/user/aggmon_wake_bench" "$root/bin/aggmon_wake_bench"
 	cp "$BUILD/user/aggmon_agg_bench" "$root/bin/aggmon_agg_bench"
+	cp "$BUILD/user/aggmon_peer_bench" "$root/bin/aggmon_peer_bench"
 	cp "$BUILD/user/aggmon_core_bench" "$root/bin/aggmon_core_bench"
 	find "$kernel" -name '*.ko' -path '*aggmon*' -exec cp {} "$root/lib/aggmon/" \;
 fi
