@@ -33,6 +33,18 @@ SUM_RATIOS = [("agg_key_present", ("jhash2_rhashtable_hit", "this_cpu_add"),
 SCALING = [("agg_one_key", 1.2, False), ("gauge_add_hwm_1far", 1.2, True)]
 # Aggregation snapshot against copy_to_user, per entry.
 AGG_TARGET = 2.0
+# (aggmon operation, peer operation, target or None): keyed updates
+# against BPF per-CPU maps (aggmon_peer_bench) and an ftrace hist trigger
+# hit (the benchmark module's peer run, which times agg_key_present again
+# in the same rounds: "peer_run/agg_key_present").
+PEERS = [("agg_key_present", "bpf_percpu_hash_update", 0.25),
+         ("agg_key_present", "bpf_percpu_hash_lookup_add", None),
+         ("agg_new_key", "bpf_percpu_hash_new_key", None),
+         ("agg_one_key", "bpf_percpu_hash_one_key", None),
+         ("agg_key_present", "bpf_percpu_array_lookup_add", None),
+         ("peer_run/agg_key_present", "trace_hist_hit", 0.5)]
+# (peer export, target or None): per entry, against an aggregation snapshot.
+PEER_EXPORTS = [("bpf_map_lookup_batch", 1.0), ("hist_read", None)]
 
 
 def parse(path, tag="aggmon_bench_json: "):
@@ -70,6 +82,74 @@ def parse_bench(path, tag="aggmon_bench_json: ",
             for mode in ("one_cpu", "all_cpus"):
                 run[mode].setdefault(op["op"], op[mode])
     return run
+
+
+def parse_peers(path):
+    """Every aggmon_peer_json (ns) and aggmon_bench_peer_json (ps) line."""
+    peers = {}
+    for line in open(path, errors="replace"):
+        for tag, scale, prefix in (("aggmon_peer_json: ", 1.0, ""),
+                                   ("aggmon_bench_peer_json: ", 0.001,
+                                    "peer_run/")):
+            if tag not in line:
+                continue
+            row = loads(line.split(tag, 1)[1])
+            if not isinstance(row, dict) or "op" not in row:
+                continue
+            name = row["op"] if row["op"] != "agg_key_present" else (
+                prefix + row["op"])
+            for k in ("one_cpu", "all_cpus", "per_entry"):
+                if k in row:
+                    row[k] = row[k] * scale
+            peers.setdefault(name, row)
+    return peers
+
+
+def peers_table(r, name):
+    """aggmon beside BPF maps and a hist trigger, from the same guest."""
+    peers = r.get("peers")
+    if not peers:
+        if name.split()[:1] == ["UML"]:
+            print("  peers: none here (kunit.py's UML has no userspace to"
+                  " load BPF programs or set hist triggers)")
+        return
+    ours = {op: (r["one_cpu"][op] / 1000.0, r["all_cpus"][op] / 1000.0)
+            for op in r["one_cpu"] if op in r["all_cpus"]}
+    for op, row in peers.items():
+        if "one_cpu" in row:
+            ours.setdefault(op, (row["one_cpu"], row["all_cpus"]))
+    print("  peers in the same guest, ns/op (1 CPU / all %d CPUs) and"
+          " aggmon/peer:" % r["cpus"])
+    print("  %-25s %-28s %17s %17s %13s %s"
+          % ("aggmon", "peer", "aggmon", "peer", "aggmon/peer", "target"))
+    ratios = r.setdefault("ratios", {})
+    for op, peer, target in PEERS:
+        if op not in ours or peer not in ours:
+            continue
+        a, p = ours[op], ours[peer]
+        q = [a[i] / p[i] if p[i] > 0 else None for i in (0, 1)]
+        for mode, x in zip(("one_cpu", "all_cpus"), q):
+            ratios["peer/%s/%s/%s" % (mode, op, peer)] = (
+                None if x is None else round(x, 3))
+        verdict = "none" if target is None else "<= %.2f %s" % (
+            target, "yes" if all(x is not None and x <= target for x in q)
+            else "NO")
+        print("  %-25s %-28s %8.2f/%8.2f %8.2f/%8.2f %6s/%6s %s"
+              % (op, peer, a[0], a[1], p[0], p[1],
+                 *("n/a" if x is None else "%.2f" % x for x in q), verdict))
+    agg = r.get("agg")
+    for peer, target in PEER_EXPORTS:
+        if not agg or peer not in peers:
+            continue
+        a, p = agg["snapshot_ns_per_entry"], peers[peer]["per_entry"]
+        q = a / p if p > 0 else None
+        ratios["peer/snapshot/%s" % peer] = None if q is None else round(q, 3)
+        verdict = "none" if target is None else "<= %.2f %s" % (
+            target, "yes" if q is not None and q <= target else "NO")
+        print("  %-25s %-28s %17.2f %17.2f %13s %s"
+              % ("snapshot per entry", "%s (%d)" % (
+                  peer, peers[peer]["entries"]), a, p,
+                 "n/a" if q is None else "%.2f" % q, verdict))
 
 
 def ns(ps):
@@ -211,6 +291,9 @@ def main():
             core = parse(path, "aggmon_core_json: ")
             if core:
                 runs[name]["core"] = core
+            peers = parse_peers(path)
+            if peers:
+                runs[name]["peers"] = peers
     for name, base in baselines.items():
         if runs.get(name) is not None:
             runs[name]["core_unpatched"] = base
@@ -300,6 +383,7 @@ def main():
             None if ratio is None else round(ratio, 3))
         print("  snapshot / copy_to_user per entry: %s; target <= %.2f"
               % ("n/a" if ratio is None else "%.2f" % ratio, AGG_TARGET))
+        peers_table(r, name)
         core_table(r)
         core_ab_table(r)
         print()
