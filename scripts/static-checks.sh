@@ -28,6 +28,18 @@ check() {
 	fi
 }
 
+# aggmon() is in every syscall table that has mseal(), the last call
+# 6.12 added, as mseal() was wired up everywhere at once.
+syscall_tables() {
+	local t
+	grep -lw sys_mseal "$SRC"/arch/*/kernel/syscalls/*.tbl \
+		"$SRC"/arch/*/tools/*.tbl "$SRC"/arch/*/entry/syscalls/*.tbl \
+		"$SRC"/scripts/syscall.tbl |
+	while read -r t; do
+		grep -qw sys_aggmon "$t" || echo "no aggmon() in ${t#"$SRC"/}"
+	done
+}
+
 # Rebuild the aggmon objects with extra checking; print only what the
 # compiler or sparse says about aggmon's own files.
 aggmon_objects() {
@@ -168,6 +180,7 @@ check "sparse (C=2) on kernel/aggmon and samples/aggmon" aggmon_objects C=2
 check "kernel-doc -Wall on the aggmon sources" kernel_doc
 check "sphinx: aggmon docs build without warnings" "$TOP/scripts/docs-check.sh" sphinx
 check "guest-log splat detector catches each kind of report" splat_detector
+check "aggmon() is in every architecture's syscall table" syscall_tables
 check "UAPI header compiles on its own (C90, C++98)" uapi_standalone
 check "CONFIG_AGGMON=n: instrumentation compiles to nothing" compiled_out
 for p in "$BUILD"/series/0*.patch; do
