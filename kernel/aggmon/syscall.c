@@ -80,6 +80,7 @@ static void aggmon_fill_info(struct aggmon_gauge_info *info,
 {
 	info->id = entry->id;
 	info->kind = entry->kind;
+	info->__reserved = 0;
 	info->owner_uid = entry->kind == AGGMON_GAUGE_USER ?
 		from_kuid_munged(current_user_ns(), entry->owner) : 0;
 	strscpy_pad(info->name, entry->name);

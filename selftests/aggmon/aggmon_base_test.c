@@ -554,6 +554,19 @@ TEST_F(three, info_by_name)
 	}
 }
 
+/* INFO: __reserved is out only: whatever the caller left there, 0 comes back. */
+TEST_F(three, info_reserved_zeroed)
+{
+	struct aggmon_gauge_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.id = self->id[0];
+	info.__reserved = 0xdeadbeef;
+	ASSERT_EQ(0, sys_aggmon(AGGMON_GAUGE_INFO, &info, sizeof(info)));
+	ASSERT_EQ(self->id[0], info.id);
+	ASSERT_EQ(0u, info.__reserved);
+}
+
 /* INFO: an unknown id, an unknown name, or a known name with an unknown item: ENOENT. */
 TEST_F(three, info_unknown)
 {

@@ -60,6 +60,31 @@ static inline long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
 	return syscall(__NR_aggmon, cmd, attr, size);
 }
 
+/*
+ * __NR_aggmon is aggmon() only on a kernel with the aggmon series: a
+ * kernel without it answers ENOSYS, and mainline gave 463 to setxattrat()
+ * in 6.13.  setxattrat() fails every call made with these arguments with
+ * EINVAL (its usize, the zeroed sixth argument, is too small), and
+ * aggmon() never fails a well-formed AGGMON_GAUGE_LIST with EINVAL.  So
+ * each test program checks the number before its first test, and skips
+ * saying why instead of failing every test with a foreign errno.
+ */
+static void __attribute__((constructor)) aggmon_check_syscall(void)
+{
+	__u64 id = 0;
+	struct aggmon_gauge_list_attr attr = {
+		.ids = (__u64)(uintptr_t)&id,
+		.count = 1,
+	};
+
+	if (syscall(__NR_aggmon, AGGMON_GAUGE_LIST, &attr, sizeof(attr),
+		    0UL, 0UL, 0UL) == 0 || (errno != ENOSYS && errno != EINVAL))
+		return;
+	ksft_print_header();
+	ksft_exit_skip("system call %d is not aggmon() on this kernel (%s)\n",
+		       __NR_aggmon, strerror(errno));
+}
+
 static inline __u64 aggmon_ptr(const void *p)
 {
 	return (__u64)(uintptr_t)p;
