@@ -35,20 +35,13 @@
 #include <unistd.h>
 #include <linux/aggmon.h>
 
-#ifndef __NR_aggmon
-#define __NR_aggmon 463
-#endif
+#include "aggmon_bench_sys.h"
 
 /* AGGMON_AGG_INFO calls per timed sample: one is too short to time. */
 #define INFO_BATCH	100
 
 static int entries = 4096;
 static int reps = 200;
-
-static long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
-{
-	return syscall(__NR_aggmon, cmd, attr, size);
-}
 
 static uint64_t now_ns(void)
 {
@@ -216,6 +209,7 @@ int main(int argc, char **argv)
 	size_t bytes;
 	void *buf;
 
+	aggmon_bench_check_syscall(argv[0]);
 	if (argc > 1)
 		entries = atoi(argv[1]);
 	if (argc > 2)

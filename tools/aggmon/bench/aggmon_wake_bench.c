@@ -28,9 +28,7 @@
 #include <unistd.h>
 #include <linux/aggmon.h>
 
-#ifndef __NR_aggmon
-#define __NR_aggmon 463
-#endif
+#include "aggmon_bench_sys.h"
 
 enum { KIND_EVENTFD, KIND_AGGMON, NR_KINDS };
 static const char *const kind_names[NR_KINDS] = { "eventfd", "aggmon" };
@@ -41,11 +39,6 @@ static int gauge_fd;
 static _Atomic int turn = -1;	/* kind the waiter waits for, -1: none */
 static _Atomic int woken;
 static uint64_t wake_ns;
-
-static long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
-{
-	return syscall(__NR_aggmon, cmd, attr, size);
-}
 
 static uint64_t now_ns(void)
 {
@@ -164,6 +157,7 @@ int main(int argc, char **argv)
 	pthread_t thread;
 	int i, kind;
 
+	aggmon_bench_check_syscall(argv[0]);
 	if (argc > 1)
 		rounds = atoi(argv[1]);
 	if (rounds < 100)
