@@ -25,7 +25,8 @@ struct aggmon_gauge_entry;
  * @watched: non-zero while anything watches the updates
  * @static_shares: @pcpu is static per-CPU data from DEFINE_AGGMON_GAUGE():
  *	valid from boot, kept while the gauge is not registered, never freed
- * @entry: the gauge's registration in the aggmon core
+ * @entry: the gauge's registration in the aggmon core; freed after a grace
+ *	period, and a static gauge may lose it while it is updated
  *
  * Embed one in the driver's own structure, as a struct percpu_counter
  * is, and set it up with aggmon_gauge_init(): an update then costs what
@@ -37,7 +38,7 @@ struct aggmon_gauge {
 	s64 __percpu *pcpu;
 	unsigned int watched;
 	bool static_shares;
-	struct aggmon_gauge_entry *entry;
+	struct aggmon_gauge_entry __rcu *entry;
 };
 
 void aggmon_gauge_prepare(struct aggmon_gauge *gauge);

@@ -34,7 +34,11 @@
  * one adopts those shares, and the value counted so far, instead of
  * allocating; removing one leaves them alone, and a gauge whose
  * registration failed or that is no longer registered keeps counting in
- * them rather than in the sink.
+ * them rather than in the sink.  Because a static gauge may be updated,
+ * set and read while it is destroyed, the gauge's pointer to its entry
+ * is an RCU pointer: updates follow it with preemption disabled, sets,
+ * reads and aggmon_gauge_id() under rcu_read_lock(), and the entry is
+ * freed a grace period after it was unpublished.
  *
  * Registry: gauges live in an allocating xarray indexed by id.  Ids are
  * handed out cyclically from 1 so a stale id does not name a new gauge
@@ -286,7 +290,7 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 	}
 	/* Readers of the registry use entry->pcpu, so this may come last. */
 	entry->gauge->pcpu = entry->pcpu;
-	entry->gauge->entry = entry;
+	rcu_assign_pointer(entry->gauge->entry, entry);
 	return entry;
 }
 
@@ -408,7 +412,7 @@ void aggmon_gauge_prepare(struct aggmon_gauge *gauge)
 	gauge->pcpu = &aggmon_sink;
 	gauge->static_shares = false;
 	gauge->watched = 0;
-	gauge->entry = NULL;
+	RCU_INIT_POINTER(gauge->entry, NULL);
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_prepare);
 
@@ -440,7 +444,7 @@ int aggmon_gauge_init(struct aggmon_gauge *gauge,
 	struct aggmon_gauge_entry *entry;
 
 	if (aggmon_gauge_is_static(gauge)) {
-		if (gauge->entry)
+		if (rcu_access_pointer(gauge->entry))
 			return -EALREADY;
 		gauge->watched = 0;
 	} else {
@@ -466,12 +470,14 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_init);
  */
 void aggmon_gauge_destroy(struct aggmon_gauge *gauge)
 {
-	struct aggmon_gauge_entry *entry = gauge->entry;
+	struct aggmon_gauge_entry *entry;
 
+	/* The caller serialises init, rename and destroy of @gauge. */
+	entry = rcu_dereference_protected(gauge->entry, 1);
 	if (!entry)
 		return;
 	/* Updaters' slow path finds the entry under RCU: unpublish it first. */
-	WRITE_ONCE(gauge->entry, NULL);
+	RCU_INIT_POINTER(gauge->entry, NULL);
 	aggmon_gauge_unregister(entry);
 	if (!gauge->static_shares)
 		gauge->pcpu = &aggmon_sink;
@@ -494,9 +500,11 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_destroy);
  */
 int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item)
 {
-	struct aggmon_gauge_entry *entry = gauge->entry, *found;
+	struct aggmon_gauge_entry *entry, *found;
 	int err;
 
+	/* The caller serialises init, rename and destroy of @gauge. */
+	entry = rcu_dereference_protected(gauge->entry, 1);
 	item = item ?: "";
 	if (!entry)
 		return 0;
@@ -552,7 +560,12 @@ s64 aggmon_entry_read(const struct aggmon_gauge_entry *entry)
  */
 s64 aggmon_gauge_read(const struct aggmon_gauge *gauge)
 {
-	return gauge->entry ? aggmon_sum(gauge->pcpu) : 0;
+	struct aggmon_gauge_entry *entry;
+
+	/* A static gauge may be destroyed meanwhile: see aggmon_gauge_set(). */
+	guard(rcu)();
+	entry = rcu_dereference(gauge->entry);
+	return entry ? aggmon_sum(entry->pcpu) : 0;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_read);
 
@@ -568,15 +581,22 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_read);
  */
 void aggmon_gauge_set(struct aggmon_gauge *gauge, s64 value)
 {
-	struct aggmon_gauge_entry *entry = gauge->entry;
+	struct aggmon_gauge_entry *entry;
 	unsigned long flags;
 
+	/*
+	 * A static gauge may be destroyed, and its entry freed after a grace
+	 * period, while it is set: hold RCU from loading the entry until
+	 * the set is done with it.
+	 */
+	guard(rcu)();
+	entry = rcu_dereference(gauge->entry);
 	/* Under a watch lock, set_lock would nest the other way round. */
 	if (!entry || WARN_ON_ONCE(raw_cpu_read(aggmon_in_callback)))
 		return;
 	raw_spin_lock_irqsave(&entry->set_lock, flags);
 	if (!READ_ONCE(gauge->watched) || !aggmon_watch_set(entry, value))
-		aggmon_gauge_add(gauge, (u64)value - (u64)aggmon_gauge_read(gauge));
+		aggmon_gauge_add(gauge, (u64)value - (u64)aggmon_sum(entry->pcpu));
 	raw_spin_unlock_irqrestore(&entry->set_lock, flags);
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_set);
@@ -589,7 +609,12 @@ EXPORT_SYMBOL_GPL(aggmon_gauge_set);
  */
 u64 aggmon_gauge_id(const struct aggmon_gauge *gauge)
 {
-	return gauge->entry ? gauge->entry->id : 0;
+	struct aggmon_gauge_entry *entry;
+
+	/* A static gauge may be destroyed meanwhile: see aggmon_gauge_set(). */
+	guard(rcu)();
+	entry = rcu_dereference(gauge->entry);
+	return entry ? entry->id : 0;
 }
 EXPORT_SYMBOL_GPL(aggmon_gauge_id);
 

@@ -448,29 +448,38 @@ static int aggmon_stat_attach(struct aggmon_gauge_entry *entry,
  * @period_ns: for a rate or leaky bucket, the period; else 0
  * @drain: for a leaky bucket, what drains per period; else 0
  *
- * The caller must not destroy @gauge meanwhile.
+ * The caller must not destroy @gauge meanwhile, unless it is a static
+ * gauge, which may be unregistered at any time.
  *
  * Context: process context, may sleep.
  * Return: the statistic, or an ERR_PTR(): -EINVAL for bad parameters,
- * -ENODEV for a gauge whose aggmon_gauge_init() failed, -ENOMEM.
+ * -ENODEV for a gauge whose aggmon_gauge_init() failed or that is not
+ * registered, -ENOMEM.
  */
 struct aggmon_stat *aggmon_stat_create(struct aggmon_gauge *gauge,
 				       enum aggmon_stat_kind kind,
 				       u64 period_ns, s64 drain)
 {
+	struct aggmon_gauge_entry *entry;
 	struct aggmon_stat *stat;
 	int err;
 
 	err = aggmon_stat_check(kind, period_ns, drain);
 	if (err)
 		return ERR_PTR(err);
-	if (!gauge->entry)
+	if (!rcu_access_pointer(gauge->entry))
 		return ERR_PTR(-ENODEV);
 	stat = aggmon_stat_alloc(kind, period_ns, drain, GFP_KERNEL);
 	if (!stat)
 		return ERR_PTR(-ENOMEM);
+	/*
+	 * A static gauge may be destroyed meanwhile; its entry is freed only
+	 * after aggmon_watch_gone() has run under this mutex.
+	 */
 	mutex_lock(&aggmon_watch_mutex);
-	err = aggmon_stat_attach(gauge->entry, stat, false);
+	entry = rcu_dereference_protected(gauge->entry,
+					  lockdep_is_held(&aggmon_watch_mutex));
+	err = entry ? aggmon_stat_attach(entry, stat, false) : -ENODEV;
 	mutex_unlock(&aggmon_watch_mutex);
 	if (err) {
 		aggmon_stat_free(stat);

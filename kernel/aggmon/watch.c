@@ -596,7 +596,7 @@ void __aggmon_gauge_watched(struct aggmon_gauge *gauge, s64 delta)
 	 * The caller's preempt-off region is an RCU reader: a static gauge
 	 * may be destroyed, and its entry freed, while it is updated.
 	 */
-	entry = READ_ONCE(gauge->entry);
+	entry = rcu_dereference_sched(gauge->entry);
 	if (!entry) {
 		this_cpu_add(*gauge->pcpu, delta);
 		return;

@@ -347,6 +347,105 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_test_static_sum(), 0);
 }
 
+/* A static gauge that is registered and destroyed while others use it. */
+DEFINE_STATIC_AGGMON_GAUGE(aggmon_test_race_gauge);
+
+#define AGGMON_TEST_RACE_ROUNDS	200
+
+/* What one thread saw: the smallest and largest ids, and its calls. */
+struct aggmon_test_race {
+	u64 min_id;
+	u64 max_id;
+	unsigned long calls;
+};
+
+/* Sets, reads and asks the id of the gauge until told to stop. */
+static int aggmon_test_race_user(void *data)
+{
+	struct aggmon_test_race *r = data;
+	struct aggmon_gauge *g = &aggmon_test_race_gauge;
+	u64 id;
+
+	while (!kthread_should_stop()) {
+		aggmon_gauge_set(g, 100);
+		aggmon_gauge_read(g);
+		id = aggmon_gauge_id(g);
+		if (id) {
+			r->min_id = min(r->min_id, id);
+			r->max_id = max(r->max_id, id);
+		}
+		r->calls++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * aggmon_gauge_set(), aggmon_gauge_read() and aggmon_gauge_id() on a
+ * static gauge from one thread per CPU while it is registered and
+ * destroyed over and over: each follows the entry under RCU, so none
+ * touches one that was freed (KASAN and PROVE_RCU watch that on a debug
+ * kernel), and each id it sees is one the gauge had.  Once the threads
+ * stop, a set is exact again.
+ */
+static void aggmon_test_static_race(struct kunit *test)
+{
+	DEFINE_AGGMON_CLASS(race_class, "test.static_race", NULL);
+	struct aggmon_gauge *g = &aggmon_test_race_gauge;
+	struct aggmon_test_race *seen;
+	struct task_struct **tasks;
+	unsigned int nr = 0, i;
+	u64 first_id, last_id;
+	int cpu;
+
+	seen = kunit_kcalloc(test, nr_cpu_ids, sizeof(*seen), GFP_KERNEL);
+	tasks = kunit_kcalloc(test, nr_cpu_ids, sizeof(*tasks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_NOT_NULL(test, tasks);
+	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(g, &race_class, NULL), 0);
+	first_id = aggmon_gauge_id(g);
+	last_id = first_id;
+	aggmon_gauge_destroy(g);
+
+	for_each_online_cpu(cpu) {
+		seen[nr].min_id = U64_MAX;
+		tasks[nr] = kthread_create(aggmon_test_race_user, &seen[nr],
+					   "aggmon_race/%d", cpu);
+		if (IS_ERR(tasks[nr]))
+			break;
+		kthread_bind(tasks[nr], cpu);
+		get_task_struct(tasks[nr]);
+		wake_up_process(tasks[nr++]);
+	}
+	KUNIT_EXPECT_EQ(test, nr, num_online_cpus());
+	for (i = 0; i < AGGMON_TEST_RACE_ROUNDS; i++) {
+		if (aggmon_gauge_init(g, &race_class, NULL) == 0)
+			last_id = aggmon_gauge_id(g);
+		usleep_range(20, 50);
+		aggmon_gauge_destroy(g);
+		usleep_range(20, 50);
+	}
+	for (i = 0; i < nr; i++) {
+		kthread_stop(tasks[i]);
+		put_task_struct(tasks[i]);
+		KUNIT_EXPECT_GT(test, seen[i].calls, 0);
+		/* Ids are cyclic: each registration's is above the last. */
+		if (seen[i].max_id) {
+			KUNIT_EXPECT_GE(test, seen[i].min_id, first_id);
+			KUNIT_EXPECT_LE(test, seen[i].max_id, last_id);
+		}
+	}
+	KUNIT_EXPECT_GT(test, last_id, first_id);
+
+	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(g, &race_class, NULL), 0);
+	aggmon_gauge_set(g, 7);
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 7);
+	aggmon_gauge_destroy(g);
+	rcu_barrier();
+	aggmon_gauge_add(g, -7);
+	KUNIT_EXPECT_EQ(test, aggmon_sum(g->pcpu), 0);
+}
+
 /* A static gauge whose registration fails counts on, unregistered. */
 static void aggmon_test_static_gauge_errors(struct kunit *test)
 {
@@ -491,6 +590,7 @@ static struct kunit_case aggmon_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_kernel_api),
 	KUNIT_CASE(aggmon_test_static_gauge),
 	KUNIT_CASE(aggmon_test_static_gauge_errors),
+	KUNIT_CASE(aggmon_test_static_race),
 	KUNIT_CASE(aggmon_test_static_flag_ignored),
 	KUNIT_CASE(aggmon_test_rename),
 	KUNIT_CASE(aggmon_test_prepare),
