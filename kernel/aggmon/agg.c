@@ -269,13 +269,16 @@ free:
 
 /*
  * The buffers, once everything else is checked: they may be large.  The
- * hash seed is random so that no one can choose keys that share a chain.
+ * hash key is secret so that no one can choose keys that share a chain.
  */
 static int aggmon_agg_alloc_buffers(struct aggmon_agg *agg, gfp_t gfp)
 {
+	hsiphash_key_t hash_key;
+
+	get_random_bytes(&hash_key, sizeof(hash_key));
 	return aggmon_aggbufs_init(&agg->bufs, agg->bufs.key_words,
 				   agg->fn.nslots, agg->bufs.capacity,
-				   get_random_u32(), gfp);
+				   &hash_key, gfp);
 }
 
 static void aggmon_snapshot_free(struct aggmon_snapshot *snap)

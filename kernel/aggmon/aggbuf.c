@@ -10,7 +10,19 @@
  * All memory is allocated when the aggregation is created: data sets are
  * handed out in order from one array and only a clear gives them back, so
  * a full buffer drops new keys (and counts them) while the keys it holds
- * keep updating.  Links are 32-bit indexes, not pointers; a data set
+ * keep updating.
+ *
+ * Keys may come from users, who could otherwise pick keys that share a
+ * chain and make every update walk it with interrupts off.  So keys hash
+ * with hsiphash() under a secret key drawn for each aggregation, and no
+ * chain grows past AGGMON_AGGBUF_CHAIN_MAX data sets: a new key for a
+ * full chain is dropped and counted, as one for a full buffer is.  With
+ * at least as many buckets as data sets, chain lengths are at most
+ * Poisson with mean 1, and a bucket's chain reaches 16 with probability
+ * below 2 * 10^-14: the bound drops nothing in practice, and caps an
+ * update at 16 key comparisons.
+ *
+ * Links are 32-bit indexes, not pointers; a data set
  * costs 16 bytes more than its key and value, the size of a snapshot
  * record's header, so that a snapshot copies a buffer in one go.
  *
@@ -19,8 +31,6 @@
  * that CPU in the same way (agg.c), so neither sees the other half-done.
  */
 
-#include <linux/hash.h>
-#include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -42,15 +52,15 @@ static u64 *aggmon_aggbuf_set(const struct aggmon_aggbufs *bufs,
 
 /*
  * A key of one word, the common case (a CPU, a pid, a driver's index),
- * takes a multiplicative hash: one multiplication where jhash2() mixes
- * for a dozen steps.  Longer keys take jhash2().
+ * takes hsiphash's two-word entry point, which skips the length loop.
  */
 static u32 aggmon_aggbuf_hash(const struct aggmon_aggbufs *bufs,
 			      const u64 *key)
 {
 	if (bufs->key_words == 1)
-		return hash_64(key[0] ^ bufs->seed, 32);
-	return jhash2((const u32 *)key, bufs->key_words * 2, bufs->seed);
+		return hsiphash_2u32(lower_32_bits(key[0]), upper_32_bits(key[0]),
+				     &bufs->hash_key);
+	return hsiphash(key, bufs->key_words * sizeof(u64), &bufs->hash_key);
 }
 
 static bool aggmon_aggbuf_key_eq(const u64 *a, const u64 *b,
@@ -69,24 +79,25 @@ static bool aggmon_aggbuf_key_eq(const u64 *a, const u64 *b,
  * @key: @bufs->key_words words
  *
  * Context: on @buf's CPU, interrupts disabled.
- * Return: the value words, or NULL if @key is new and @buf is full (the
- *	drop is counted).
+ * Return: the value words, or NULL if @key is new and @buf, or its chain,
+ *	is full (the drop is counted).
  */
 u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			struct aggmon_aggbuf *buf, const u64 *key)
 {
 	u32 hash = aggmon_aggbuf_hash(bufs, key);
 	u32 *head = &buf->heads[hash & bufs->hash_mask];
+	unsigned int len = 0;
 	u32 link;
 	u64 *set;
 
-	for (link = *head; link; link = SET_LINK(set[0])) {
+	for (link = *head; link; link = SET_LINK(set[0]), len++) {
 		set = aggmon_aggbuf_set(bufs, buf, link - 1);
 		if (SET_HASH(set[0]) == hash &&
 		    aggmon_aggbuf_key_eq(SET_KEY(set), key, bufs->key_words))
 			return SET_KEY(set) + bufs->key_words;
 	}
-	if (buf->nused == bufs->capacity) {
+	if (buf->nused == bufs->capacity || len == AGGMON_AGGBUF_CHAIN_MAX) {
 		/* Snapshots read it from other CPUs to skip empty buffers. */
 		WRITE_ONCE(buf->drops, buf->drops + 1);
 		return NULL;
@@ -175,7 +186,7 @@ void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
  * @key_words: words of a key (may be 0)
  * @value_words: words of a value
  * @capacity: data sets per CPU
- * @seed: seeds the hash
+ * @hash_key: the secret key of the keys' hash
  * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's aggregation
  *
  * Each CPU gets a hash bucket per data set (a power of two), on its node.
@@ -185,12 +196,12 @@ void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
  */
 int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
-			u32 seed, gfp_t gfp)
+			const hsiphash_key_t *hash_key, gfp_t gfp)
 {
 	unsigned int nbuckets = roundup_pow_of_two(capacity);
 	unsigned int cpu;
 
-	bufs->seed = seed;
+	bufs->hash_key = *hash_key;
 	bufs->key_words = key_words;
 	bufs->value_words = value_words;
 	bufs->set_words = AGGMON_AGGBUF_HEADER_WORDS + key_words + value_words;

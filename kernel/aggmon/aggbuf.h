@@ -6,6 +6,7 @@
 #define _AGGMON_AGGBUF_H
 
 #include <linux/percpu.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 
 /**
@@ -18,7 +19,8 @@
  *	the size and layout of a snapshot record, so that a snapshot copies
  *	the whole array at once
  * @nused: data sets in use, from the start of @sets
- * @drops: new keys dropped because @sets was full
+ * @drops: new keys dropped because @sets was full, or their chain was
+ *	at %AGGMON_AGGBUF_CHAIN_MAX
  * @nmi_drops: values dropped because they came in NMI context, which
  *	may interrupt an update of this buffer; only this_cpu ops touch it
  */
@@ -33,7 +35,7 @@ struct aggmon_aggbuf {
 /**
  * struct aggmon_aggbufs - the per-CPU buffers of one aggregation
  * @pcpu: the buffers
- * @seed: seeds the hash of keys
+ * @hash_key: the secret key of the keys' hash
  * @key_words: words of a key
  * @value_words: words of a value
  * @set_words: words of a data set
@@ -42,7 +44,7 @@ struct aggmon_aggbuf {
  */
 struct aggmon_aggbufs {
 	struct aggmon_aggbuf __percpu *pcpu;
-	u32 seed;
+	hsiphash_key_t hash_key;
 	unsigned int key_words;
 	unsigned int value_words;
 	unsigned int set_words;
@@ -52,7 +54,7 @@ struct aggmon_aggbufs {
 
 int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
-			u32 seed, gfp_t gfp);
+			const hsiphash_key_t *hash_key, gfp_t gfp);
 void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs);
 u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			struct aggmon_aggbuf *buf, const u64 *key);
@@ -62,6 +64,9 @@ void aggmon_aggbuf_stamp(const struct aggmon_aggbufs *bufs, void *records,
 			 unsigned int count, u64 agg_id, unsigned int cpu);
 void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *buf);
+
+/* The longest chain: an update compares a key with at most this many. */
+#define AGGMON_AGGBUF_CHAIN_MAX		16
 
 /* Words of a data set's header: link and hash, padding. */
 #define AGGMON_AGGBUF_HEADER_WORDS	2

@@ -7,8 +7,12 @@
  * the test's own, so nothing else touches them meanwhile.
  */
 #include <kunit/test.h>
+#include <linux/sort.h>
 
-#define AGGMON_TEST_SEED	0x5eed1e55
+/* A fixed hash key, so that every run hashes alike. */
+static const hsiphash_key_t aggmon_test_hash_key = {
+	{ 0x5eed1e55c0ffee00UL, 0x0123456789abcdefUL }
+};
 
 static void aggmon_test_bufs_free(void *bufs)
 {
@@ -26,7 +30,8 @@ static struct aggmon_aggbufs *aggmon_test_bufs(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL(test, bufs);
 	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(bufs, key_words, value_words,
-						  capacity, AGGMON_TEST_SEED,
+						  capacity,
+						  &aggmon_test_hash_key,
 						  GFP_KERNEL), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							aggmon_test_bufs_free,
@@ -90,7 +95,8 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 	unsigned int cpu, i;
 
 	bufs = aggmon_test_bufs(test, 1, 3, 5);
-	KUNIT_EXPECT_EQ(test, bufs->seed, AGGMON_TEST_SEED);
+	KUNIT_EXPECT_MEMEQ(test, &bufs->hash_key, &aggmon_test_hash_key,
+			   sizeof(bufs->hash_key));
 	KUNIT_EXPECT_EQ(test, bufs->key_words, 1);
 	KUNIT_EXPECT_EQ(test, bufs->value_words, 3);
 	KUNIT_EXPECT_EQ(test, bufs->set_words, 6);
@@ -311,11 +317,11 @@ static void aggmon_test_chain4_here(struct kunit *test,
 			KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
 }
 
-static void aggmon_test_chain24_here(struct kunit *test,
+static void aggmon_test_chain12_here(struct kunit *test,
 				     const struct aggmon_aggbufs *bufs,
 				     struct aggmon_aggbuf *buf)
 {
-	u64 keys[24];
+	u64 keys[12];
 
 	aggmon_test_colliding(bufs, 0, keys, ARRAY_SIZE(keys));
 	aggmon_test_chain(test, bufs, buf, keys, ARRAY_SIZE(keys), U64_MAX);
@@ -324,7 +330,7 @@ static void aggmon_test_chain24_here(struct kunit *test,
 /*
  * Keys whose hashes share a bucket make one chain, newest first, and each
  * is still found: four keys in one bucket of a buffer of capacity 4 (four
- * buckets), then 24 in one of 64 buckets, amid 24 other keys.
+ * buckets), then 12 in one of 64 buckets, amid 12 other keys.
  */
 static void aggmon_test_aggbuf_chains(struct kunit *test)
 {
@@ -335,34 +341,58 @@ static void aggmon_test_aggbuf_chains(struct kunit *test)
 	aggmon_test_here(test, bufs, aggmon_test_chain4_here);
 	bufs = aggmon_test_bufs(test, 1, 1, 64);
 	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 63);
-	aggmon_test_here(test, bufs, aggmon_test_chain24_here);
+	aggmon_test_here(test, bufs, aggmon_test_chain12_here);
+}
+
+/* Two one-word keys with the same 32-bit hash, found once per boot. */
+static u64 aggmon_test_pair[2];
+
+static int aggmon_test_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /*
- * Two one-word keys with the same 32-bit hash: hash_64() keeps the top
- * bits of (key ^ seed) * GOLDEN_RATIO_64, so seed ^ 0 and seed ^ the
- * multiplicative inverse of GOLDEN_RATIO_64 give products 0 and 1.
+ * Among 2^18 keys two share a 32-bit hash with probability 1 - e^-8;
+ * sorted as (hash, key) pairs they lie side by side.  The hash key is
+ * fixed, so the search finds the same pair every run.
  */
-static void aggmon_test_same_hash_keys(const struct aggmon_aggbufs *bufs,
-				       u64 *keys)
-{
-	u64 inverse = GOLDEN_RATIO_64;
-	int i;
+#define AGGMON_TEST_BIRTHDAY	(1U << 18)
 
-	/* Newton's iteration doubles the correct low bits each time. */
-	for (i = 0; i < 6; i++)
-		inverse *= 2 - GOLDEN_RATIO_64 * inverse;
-	keys[0] = bufs->seed;
-	keys[1] = bufs->seed ^ inverse;
+static bool aggmon_test_find_same_hash(const struct aggmon_aggbufs *bufs)
+{
+	u64 *pairs, key;
+	bool found = false;
+	u32 i;
+
+	pairs = kvmalloc_array(AGGMON_TEST_BIRTHDAY, sizeof(*pairs), GFP_KERNEL);
+	if (!pairs)
+		return false;
+	for (i = 0; i < AGGMON_TEST_BIRTHDAY; i++) {
+		key = i;
+		pairs[i] = (u64)aggmon_aggbuf_hash(bufs, &key) << 32 | i;
+	}
+	sort(pairs, AGGMON_TEST_BIRTHDAY, sizeof(*pairs), aggmon_test_cmp_u64,
+	     NULL);
+	for (i = 1; i < AGGMON_TEST_BIRTHDAY && !found; i++) {
+		if (upper_32_bits(pairs[i]) != upper_32_bits(pairs[i - 1]))
+			continue;
+		aggmon_test_pair[0] = lower_32_bits(pairs[i - 1]);
+		aggmon_test_pair[1] = lower_32_bits(pairs[i]);
+		found = true;
+	}
+	kvfree(pairs);
+	return found;
 }
 
 static void aggmon_test_same_hash_here(struct kunit *test,
 				       const struct aggmon_aggbufs *bufs,
 				       struct aggmon_aggbuf *buf)
 {
-	u64 keys[2], *v0, *v1;
+	u64 *keys = aggmon_test_pair, *v0, *v1;
 
-	aggmon_test_same_hash_keys(bufs, keys);
 	v0 = aggmon_test_find(bufs, buf, &keys[0]);
 	v1 = aggmon_test_find(bufs, buf, &keys[1]);
 	KUNIT_EXPECT_NOT_NULL(test, v0);
@@ -374,13 +404,87 @@ static void aggmon_test_same_hash_here(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, buf->nused, 2);
 }
 
+static void aggmon_test_chain_max_here(struct kunit *test,
+				       const struct aggmon_aggbufs *bufs,
+				       struct aggmon_aggbuf *buf)
+{
+	u64 keys[AGGMON_AGGBUF_CHAIN_MAX + 1], other, *value;
+	u32 bucket;
+	unsigned int i;
+
+	aggmon_test_colliding(bufs, 0, keys, ARRAY_SIZE(keys));
+	bucket = aggmon_aggbuf_hash(bufs, keys) & bufs->hash_mask;
+	for (i = 0; i < AGGMON_AGGBUF_CHAIN_MAX; i++)
+		KUNIT_EXPECT_NOT_NULL(test, aggmon_test_find(bufs, buf, &keys[i]));
+	KUNIT_EXPECT_EQ(test, aggmon_test_chain_len(bufs, buf, bucket),
+			AGGMON_AGGBUF_CHAIN_MAX);
+
+	/* One more in that chain is dropped and counted, twice over. */
+	KUNIT_EXPECT_NULL(test, aggmon_test_find(bufs, buf, &keys[i]));
+	KUNIT_EXPECT_NULL(test, aggmon_test_find(bufs, buf, &keys[i]));
+	KUNIT_EXPECT_EQ(test, buf->drops, 2);
+	KUNIT_EXPECT_EQ(test, buf->nused, AGGMON_AGGBUF_CHAIN_MAX);
+
+	/* The chain's keys still update; other buckets still take keys. */
+	for (i = 0; i < AGGMON_AGGBUF_CHAIN_MAX; i++)
+		KUNIT_EXPECT_NOT_NULL(test, aggmon_test_find(bufs, buf, &keys[i]));
+	for (other = 0; (aggmon_aggbuf_hash(bufs, &other) & bufs->hash_mask) ==
+			bucket; other++)
+		;
+	value = aggmon_test_find(bufs, buf, &other);
+	KUNIT_EXPECT_NOT_NULL(test, value);
+	KUNIT_EXPECT_EQ(test, buf->nused, AGGMON_AGGBUF_CHAIN_MAX + 1);
+	KUNIT_EXPECT_EQ(test, buf->drops, 2);
+}
+
+/*
+ * No chain grows past AGGMON_AGGBUF_CHAIN_MAX, whatever the keys: the
+ * time an update spends with interrupts off is bounded.
+ */
+static void aggmon_test_aggbuf_chain_max(struct kunit *test)
+{
+	aggmon_test_here(test, aggmon_test_bufs(test, 1, 1, 64),
+			 aggmon_test_chain_max_here);
+}
+
+static void aggmon_test_flood_here(struct kunit *test,
+				   const struct aggmon_aggbufs *bufs,
+				   struct aggmon_aggbuf *buf)
+{
+	unsigned int i, longest = 0;
+	u64 key;
+
+	for (i = 0; i < 64; i++) {
+		key = (u64)i << 48;
+		KUNIT_EXPECT_NOT_NULL(test, aggmon_test_find(bufs, buf, &key));
+	}
+	for (i = 0; i <= bufs->hash_mask; i++)
+		longest = max(longest, aggmon_test_chain_len(bufs, buf, i));
+	KUNIT_EXPECT_EQ(test, buf->nused, 64);
+	KUNIT_EXPECT_EQ(test, buf->drops, 0);
+	KUNIT_EXPECT_LE(test, longest, 6);
+}
+
+/*
+ * Keys that differ only in their high bits, which a multiplicative hash
+ * of (key ^ seed) puts in one bucket whatever the seed, spread out: 64
+ * of them in 64 buckets make no chain longer than 6 (the longest of 64
+ * random keys exceeds 6 with probability about 1 in 200; the hash key
+ * is fixed, so this holds every run or never).
+ */
+static void aggmon_test_aggbuf_flood(struct kunit *test)
+{
+	aggmon_test_here(test, aggmon_test_bufs(test, 1, 1, 64),
+			 aggmon_test_flood_here);
+}
+
 /* The hash matches, the key words decide. */
 static void aggmon_test_aggbuf_same_hash(struct kunit *test)
 {
 	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 1, 1, 4);
-	u64 keys[2];
+	u64 *keys = aggmon_test_pair;
 
-	aggmon_test_same_hash_keys(bufs, keys);
+	KUNIT_ASSERT_TRUE(test, aggmon_test_find_same_hash(bufs));
 	KUNIT_ASSERT_NE(test, keys[0], keys[1]);
 	KUNIT_ASSERT_EQ(test, aggmon_aggbuf_hash(bufs, &keys[0]),
 			aggmon_aggbuf_hash(bufs, &keys[1]));
@@ -571,6 +675,8 @@ static struct kunit_case aggmon_aggbuf_test_cases[] = {
 	KUNIT_CASE(aggmon_test_aggbuf_no_key),
 	KUNIT_CASE(aggmon_test_aggbuf_chains),
 	KUNIT_CASE(aggmon_test_aggbuf_same_hash),
+	KUNIT_CASE(aggmon_test_aggbuf_chain_max),
+	KUNIT_CASE(aggmon_test_aggbuf_flood),
 	KUNIT_CASE(aggmon_test_aggbuf_full_clear),
 	KUNIT_CASE(aggmon_test_aggbuf_copy),
 	{}
