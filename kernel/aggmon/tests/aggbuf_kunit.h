@@ -359,7 +359,7 @@ static int aggmon_test_cmp_u64(const void *a, const void *b)
  * sorted as (hash, key) pairs they lie side by side.  The hash key is
  * fixed, so the search finds the same pair every run.
  */
-#define AGGMON_TEST_BIRTHDAY	(1U << 18)
+#define AGGMON_TEST_BIRTHDAY	BIT(18)
 
 static bool aggmon_test_find_same_hash(const struct aggmon_aggbufs *bufs)
 {

@@ -131,13 +131,11 @@ static int read_cpu_list(const char *path, int *cpus)
 	if (!f || !fgets(buf, sizeof(buf), f))
 		fail("%s: %s", path, strerror(errno));
 	fclose(f);
-	while (sscanf(p, "%d", &a) == 1) {
+	while (*p >= '0' && *p <= '9') {
+		a = strtol(p, &p, 10);
 		b = a;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (*p == '-' && sscanf(++p, "%d", &b) == 1)
-			while (*p >= '0' && *p <= '9')
-				p++;
+		if (*p == '-' && p[1] >= '0' && p[1] <= '9')
+			b = strtol(p + 1, &p, 10);
 		for (; a <= b && n < MAX_CPUS; a++)
 			if (cpus)
 				cpus[n++] = a;
@@ -582,6 +580,13 @@ static double hist_read(const char *path, int *entries)
 	return median(per_entry, HIST_REPS);
 }
 
+static void print_export_json(const char *op, int entries, double per_entry)
+{
+	printf("aggmon_peer_json: {\"op\": \"%s\", \"entries\": %d, ",
+	       op, entries);
+	printf("\"per_entry\": %.2f, \"unit\": \"ns\"}\n", per_entry);
+}
+
 int main(int argc, char **argv)
 {
 	double ns[NR_ROWS][2][SAMPLES], result[NR_ROWS][2], batch, hist = 0;
@@ -603,24 +608,26 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		hist = hist_read(argv[1], &hist_entries);
 
-	printf("aggmon_peer_bench: BPF programs by BPF_PROG_TEST_RUN, %d updates a run, %d samples (median), %d CPUs, ns/op\n",
+	printf("aggmon_peer_bench: BPF programs by BPF_PROG_TEST_RUN, ");
+	printf("%d updates a run, %d samples (median), %d CPUs, ns/op\n",
 	       LOOP_K, SAMPLES, nr_online);
 	printf("aggmon_peer_bench: %-28s %10s %10s\n", "operation", "1 CPU", "all CPUs");
 	for (row = 0; row < NR_ROWS; row++) {
 		printf("aggmon_peer_bench: %-28s %10.2f %10.2f\n", row_names[row],
 		       result[row][0], result[row][1]);
-		printf("aggmon_peer_json: {\"op\": \"%s\", \"one_cpu\": %.2f, \"all_cpus\": %.2f, \"cpus\": %d, \"unit\": \"ns/op\"}\n",
-		       row_names[row], result[row][0], result[row][1], nr_online);
+		printf("aggmon_peer_json: {\"op\": \"%s\", ", row_names[row]);
+		printf("\"one_cpu\": %.2f, \"all_cpus\": %.2f, ",
+		       result[row][0], result[row][1]);
+		printf("\"cpus\": %d, \"unit\": \"ns/op\"}\n", nr_online);
 	}
-	printf("aggmon_peer_bench: BPF_MAP_LOOKUP_BATCH of %d entries x %d possible CPUs: %.2f ns per entry\n",
-	       EXPORT_KEYS, nr_possible, batch);
-	printf("aggmon_peer_json: {\"op\": \"bpf_map_lookup_batch\", \"entries\": %d, \"per_entry\": %.2f, \"unit\": \"ns\"}\n",
-	       EXPORT_KEYS, batch);
+	printf("aggmon_peer_bench: BPF_MAP_LOOKUP_BATCH of %d entries ",
+	       EXPORT_KEYS);
+	printf("x %d possible CPUs: %.2f ns per entry\n", nr_possible, batch);
+	print_export_json("bpf_map_lookup_batch", EXPORT_KEYS, batch);
 	if (argc > 1) {
 		printf("aggmon_peer_bench: read of the hist file, %d entries: %.2f ns per entry\n",
 		       hist_entries, hist);
-		printf("aggmon_peer_json: {\"op\": \"hist_read\", \"entries\": %d, \"per_entry\": %.2f, \"unit\": \"ns\"}\n",
-		       hist_entries, hist);
+		print_export_json("hist_read", hist_entries, hist);
 		if (hist_entries != EXPORT_KEYS)
 			fail("the hist file has %d entries, not %d", hist_entries,
 			     EXPORT_KEYS);
