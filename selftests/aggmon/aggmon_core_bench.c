@@ -65,6 +65,8 @@
 /* The helpers come with the harness, whose runner this does not use. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+/* It also runs on the CONFIG_AGGMON=n kernel, the A/B's baseline. */
+#define AGGMON_SYSCALL_OPTIONAL
 #include "aggmon_agg_helpers.h"
 #include "aggmon_stat_helpers.h"
 #pragma GCC diagnostic pop

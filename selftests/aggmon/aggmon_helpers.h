@@ -67,8 +67,10 @@ static inline long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
  * EINVAL (its usize, the zeroed sixth argument, is too small), and
  * aggmon() never fails a well-formed AGGMON_GAUGE_LIST with EINVAL.  So
  * each test program checks the number before its first test, and skips
- * saying why instead of failing every test with a foreign errno.
+ * saying why instead of failing every test with a foreign errno.  A
+ * program that also runs without aggmon() defines AGGMON_SYSCALL_OPTIONAL.
  */
+#ifndef AGGMON_SYSCALL_OPTIONAL
 static void __attribute__((constructor)) aggmon_check_syscall(void)
 {
 	__u64 id = 0;
@@ -84,6 +86,7 @@ static void __attribute__((constructor)) aggmon_check_syscall(void)
 	ksft_exit_skip("system call %d is not aggmon() on this kernel (%s)\n",
 		       __NR_aggmon, strerror(errno));
 }
+#endif
 
 static inline __u64 aggmon_ptr(const void *p)
 {
