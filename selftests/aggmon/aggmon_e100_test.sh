@@ -13,6 +13,7 @@
 #    eth0's ifindex;
 #  - a rate threshold on eth0's transmit packets fires during a ping flood
 #    and is cancelled by time alone after it;
+#  - renaming eth0 renames its gauges, keeping ids and values;
 #  - unbinding eth0's PCI device while a statistic and thresholds watch
 #    its gauges ends them with GONE events, and binding it again creates
 #    fresh gauges (new ids, zero) and a fresh key in net.e100.xmit_ns.
@@ -20,7 +21,7 @@
 # Needs busybox (sh, ip, ping, unshare, nsenter) and the aggmon tool in
 # $AGGMON or PATH.  Prints TAP.
 
-PLAN=25
+PLAN=27
 KSFT_SKIP=4
 PINGS=50
 
@@ -94,6 +95,15 @@ in_ns() {
 # gauge NAME:ITEM: its value, or "none".
 gauge() {
 	"$AGGMON" gauge read "$1" 2>/dev/null || echo none
+}
+
+# gauge_id NAME:ITEM: its id, or "none".
+gauge_id() {
+	local id
+
+	id=$("$AGGMON" -j gauge show "$1" 2>/dev/null |
+		sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
+	echo "${id:-none}"
 }
 
 # sysfs_stat IF FIELD: /sys/class/net/IF/statistics/FIELD, from eth1's
@@ -255,11 +265,27 @@ expect_eq "fired -|cancelled TIMER|" "$(tr '\n' '|' <"$tmp/ev")" \
 	"the threshold fired in the flood, then time alone cancelled it"
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/watch" "$tmp/watch.err"
 
+### a rename renames the gauges, keeping ids and values
+
+wait_for settled
+id=$(gauge_id net.e100.tx_packets:eth0)
+tx=$(gauge net.e100.tx_packets:eth0)
+ip link set eth0 down
+ip link set eth0 name e100x
+got="$(gauge_id net.e100.tx_packets:e100x) $(gauge net.e100.tx_packets:e100x)"
+got="$got $(gauge_id net.e100.tx_packets:eth0)"
+expect_eq "$id $tx none" "$got" \
+	"renamed to e100x, eth0's e100 gauges are e100x's, same id and value"
+ip link set e100x name eth0
+ip link set eth0 up
+expect_eq "$id none" \
+	"$(gauge_id net.e100.tx_packets:eth0) $(gauge_id net.e100.tx_packets:e100x)" \
+	"renamed back, they are eth0's again"
+
 ### unbind: GONE to every watcher; bind: fresh gauges
 
 pci=$(basename "$(readlink /sys/class/net/eth0/device)")
-old_id=$("$AGGMON" -j gauge show net.e100.tx_packets:eth0 |
-	sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
+old_id=$(gauge_id net.e100.tx_packets:eth0)
 "$AGGMON" watch net.e100.tx_packets:eth0 absolute above 1000000000 \
 	-- net.e100.rx_bytes:eth0 hwm below-cancel 0 \
 	>"$tmp/gone" 2>"$tmp/gone.err" &
