@@ -19,10 +19,19 @@ logf=$BUILD/qemu-$job.log
 # the vCPUs enough that the clocksource watchdog calls it unstable; then
 # local_clock() turns coarse and the kernel's timing aggregations see
 # durations of 0 ns (aggmon_agg_test's kernel_agg_timing did, once).
+# The selftests job also runs the one KUnit test that needs this kernel's
+# CPUs, preemption and KASAN (scripts/config/test.config); other boots
+# run none.
+kargs="console=ttyS0 aggmon.job=$job panic=-1 loglevel=6 tsc=reliable"
+if [ "$job" = selftests ]; then
+	kargs="$kargs kunit.filter_glob=aggmon_gauge.aggmon_test_static_race"
+else
+	kargs="$kargs kunit.enable=0"
+fi
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 4 -m 2G
 	-kernel "$BUILD/kernel-${AGGMON_QEMU_KERNEL:-$flavour}/arch/x86/boot/bzImage"
 	-initrd "$BUILD/initramfs-$flavour.cpio.gz"
-	-append "console=ttyS0 aggmon.job=$job panic=-1 loglevel=6 tsc=reliable"
+	-append "$kargs"
 	-netdev hubport,id=nic0,hubid=0 -device i82557b,netdev=nic0
 	-netdev hubport,id=nic1,hubid=0 -device i82557b,netdev=nic1
 	-netdev hubport,id=nic2,hubid=0 -device e1000,netdev=nic2

@@ -1,6 +1,20 @@
 # Run the aggmon kselftests; each prints TAP.
 cd /tests
 rc=0
+# The KUnit test the kernel ran at boot (scripts/qemu-run.sh): its KTAP,
+# from the kernel log, up to the suite's result.
+echo "AGGMON-TEST-BEGIN kunit"
+dmesg | sed 's/^\[[^]]*\] //' >/tmp/kunit.log
+if grep -q '^KTAP version' /tmp/kunit.log; then
+	awk '/^KTAP version/ { on = 1 } on { print } on && /^(not )?ok [0-9]/ { exit }' \
+		/tmp/kunit.log
+	grep -q '^ok 1 aggmon_gauge' /tmp/kunit.log || rc=1
+else
+	echo "1..1"
+	echo "not ok 1 - no KUnit result in the kernel log"
+	rc=1
+fi
+echo "AGGMON-TEST-END kunit"
 for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test \
 	 aggmon_watch_test aggmon_agg_test aggmon_core_test; do
 	echo "AGGMON-TEST-BEGIN $t"

@@ -13,6 +13,16 @@
 #include <linux/stop_machine.h>
 #include <linux/vmstat.h>
 
+/* A test owns the gauges it looks into: no one registers them meanwhile. */
+static struct aggmon_gauge_entry *
+aggmon_test_entry(const struct aggmon_gauge *g)
+{
+	return rcu_dereference_protected(g->entry, true);
+}
+
+/* Per-CPU pointers compared as the addresses they are. */
+#define AGGMON_TEST_ADDR(p)	((__force const void *)(p))
+
 static struct aggmon_gauge_entry *aggmon_test_register(struct kunit *test,
 						       const char *name,
 						       const char *item,
@@ -232,12 +242,13 @@ static void aggmon_test_kernel_api(struct kunit *test)
 	aggmon_gauge_add(&g, 41);
 	aggmon_gauge_inc(&g);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 42);
-	KUNIT_EXPECT_EQ(test, g.entry->kind, AGGMON_GAUGE_KERNEL);
-	KUNIT_EXPECT_PTR_EQ(test, g.entry->gauge, &g);
-	KUNIT_EXPECT_STREQ(test, g.entry->unit, "packets");
+	KUNIT_EXPECT_EQ(test, aggmon_test_entry(&g)->kind, AGGMON_GAUGE_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_entry(&g)->gauge, &g);
+	KUNIT_EXPECT_STREQ(test, aggmon_test_entry(&g)->unit, "packets");
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(aggmon_gauge_id(&g)), g.entry);
-	KUNIT_EXPECT_EQ(test, aggmon_entry_read(g.entry), 42);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(aggmon_gauge_id(&g)),
+			    aggmon_test_entry(&g));
+	KUNIT_EXPECT_EQ(test, aggmon_entry_read(aggmon_test_entry(&g)), 42);
 	rcu_read_unlock();
 
 	/*
@@ -248,7 +259,8 @@ static void aggmon_test_kernel_api(struct kunit *test)
 			-EEXIST);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(&twin, &bad_class, NULL),
 			-EINVAL);
-	KUNIT_EXPECT_PTR_EQ(test, twin.pcpu, (s64 __percpu *)&aggmon_sink);
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(twin.pcpu),
+				AGGMON_TEST_ADDR((s64 __percpu *)&aggmon_sink));
 	aggmon_gauge_add(&twin, 5);
 	aggmon_gauge_set(&twin, 9);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&twin), 0);
@@ -258,7 +270,7 @@ static void aggmon_test_kernel_api(struct kunit *test)
 
 	/* Destroy unregisters; a second destroy is harmless. */
 	aggmon_gauge_destroy(&g);
-	KUNIT_EXPECT_NULL(test, g.entry);
+	KUNIT_EXPECT_NULL(test, aggmon_test_entry(&g));
 	aggmon_gauge_destroy(&g);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.api", "eth0"));
@@ -282,9 +294,10 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	struct aggmon_gauge *g = &aggmon_test_static;
 	struct aggmon_gauge_entry *entry;
 
-	KUNIT_ASSERT_PTR_EQ(test, g->pcpu, shares);
+	KUNIT_ASSERT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
+				AGGMON_TEST_ADDR(shares));
 	KUNIT_ASSERT_TRUE(test, g->static_shares);
-	KUNIT_ASSERT_NULL(test, g->entry);
+	KUNIT_ASSERT_NULL(test, aggmon_test_entry(g));
 	KUNIT_ASSERT_EQ(test, aggmon_test_static_sum(), 0);
 
 	/* Updates before registration count, in the gauge's own shares. */
@@ -296,10 +309,12 @@ static void aggmon_test_static_gauge(struct kunit *test)
 
 	/* Registration adopts them and the value counted so far. */
 	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(g, &test_class, NULL), 0);
-	entry = g->entry;
+	entry = aggmon_test_entry(g);
 	KUNIT_ASSERT_NOT_NULL(test, entry);
-	KUNIT_EXPECT_PTR_EQ(test, g->pcpu, shares);
-	KUNIT_EXPECT_PTR_EQ(test, entry->pcpu, shares);
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
+				AGGMON_TEST_ADDR(shares));
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(entry->pcpu),
+				AGGMON_TEST_ADDR(shares));
 	KUNIT_EXPECT_TRUE(test, entry->static_shares);
 	KUNIT_EXPECT_PTR_EQ(test, entry->gauge, g);
 	KUNIT_EXPECT_STREQ(test, entry->unit, "tasks");
@@ -315,8 +330,9 @@ static void aggmon_test_static_gauge(struct kunit *test)
 			-EALREADY);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(g, &other_class, "x"),
 			-EALREADY);
-	KUNIT_EXPECT_PTR_EQ(test, g->entry, entry);
-	KUNIT_EXPECT_PTR_EQ(test, g->pcpu, shares);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_entry(g), entry);
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
+				AGGMON_TEST_ADDR(shares));
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 4);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static_other", "x"));
@@ -328,8 +344,9 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	 * on counting, for a later registration.
 	 */
 	aggmon_gauge_destroy(g);
-	KUNIT_EXPECT_NULL(test, g->entry);
-	KUNIT_EXPECT_PTR_EQ(test, g->pcpu, shares);
+	KUNIT_EXPECT_NULL(test, aggmon_test_entry(g));
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
+				AGGMON_TEST_ADDR(shares));
 	rcu_barrier();
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static", ""));
@@ -455,20 +472,22 @@ static void aggmon_test_static_gauge_errors(struct kunit *test)
 	struct aggmon_gauge *g = &aggmon_test_static;
 	struct aggmon_gauge_entry *taken;
 
-	KUNIT_ASSERT_NULL(test, g->entry);
+	KUNIT_ASSERT_NULL(test, aggmon_test_entry(g));
 	KUNIT_ASSERT_EQ(test, aggmon_test_static_sum(), 0);
 	taken = aggmon_test_register(test, "test.static_err", "", 0);
 
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(g, &bad_class, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(g, &test_class, NULL), -EEXIST);
-	KUNIT_EXPECT_NULL(test, g->entry);
-	KUNIT_EXPECT_PTR_EQ(test, g->pcpu, shares);
+	KUNIT_EXPECT_NULL(test, aggmon_test_entry(g));
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
+				AGGMON_TEST_ADDR(shares));
 	aggmon_gauge_add(g, 2);
 	KUNIT_EXPECT_EQ(test, aggmon_test_static_sum(), 2);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 0);
 	/* A destroy of the unregistered gauge changes nothing either. */
 	aggmon_gauge_destroy(g);
-	KUNIT_EXPECT_PTR_EQ(test, g->pcpu, shares);
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
+				AGGMON_TEST_ADDR(shares));
 
 	/* Once the name is free it registers with what it counted. */
 	aggmon_gauge_unregister(taken);
@@ -495,12 +514,14 @@ static void aggmon_test_static_flag_ignored(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(&g, &test_class, NULL), 0);
 	KUNIT_EXPECT_FALSE(test, g.static_shares);
-	KUNIT_EXPECT_PTR_NE(test, g.pcpu, garbage);
-	KUNIT_EXPECT_FALSE(test, g.entry->static_shares);
+	KUNIT_EXPECT_PTR_NE(test, AGGMON_TEST_ADDR(g.pcpu),
+				AGGMON_TEST_ADDR(garbage));
+	KUNIT_EXPECT_FALSE(test, aggmon_test_entry(&g)->static_shares);
 	aggmon_gauge_add(&g, 3);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 3);
 	aggmon_gauge_destroy(&g);
-	KUNIT_EXPECT_PTR_EQ(test, g.pcpu, (s64 __percpu *)&aggmon_sink);
+	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g.pcpu),
+				AGGMON_TEST_ADDR((s64 __percpu *)&aggmon_sink));
 }
 
 /*
@@ -524,9 +545,9 @@ static void aggmon_test_rename(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 7);
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3"),
-			    g.entry);
+			    aggmon_test_entry(&g));
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth0"));
-	aggmon_entry_item(g.entry, item);
+	aggmon_entry_item(aggmon_test_entry(&g), item);
 	rcu_read_unlock();
 	KUNIT_EXPECT_STREQ(test, item, "ens3");
 	/* The copy is padded: GAUGE_INFO hands out no stale bytes. */
@@ -546,7 +567,7 @@ static void aggmon_test_rename(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "ens3"), 0);
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3"),
-			    g.entry);
+			    aggmon_test_entry(&g));
 	rcu_read_unlock();
 
 	aggmon_gauge_destroy(&other);
