@@ -78,13 +78,15 @@ static void __attribute__((constructor)) aggmon_check_syscall(void)
 		.ids = (__u64)(uintptr_t)&id,
 		.count = 1,
 	};
+	int err;
 
 	if (syscall(__NR_aggmon, AGGMON_GAUGE_LIST, &attr, sizeof(attr),
 		    0UL, 0UL, 0UL) == 0 || (errno != ENOSYS && errno != EINVAL))
 		return;
+	err = errno;	/* ksft_print_header()'s printf() may change it */
 	ksft_print_header();
 	ksft_exit_skip("system call %d is not aggmon() on this kernel (%s)\n",
-		       __NR_aggmon, strerror(errno));
+		       __NR_aggmon, strerror(err));
 }
 #endif
 

@@ -260,7 +260,7 @@ static void aggmon_test_kernel_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(&twin, &bad_class, NULL),
 			-EINVAL);
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(twin.pcpu),
-				AGGMON_TEST_ADDR((s64 __percpu *)&aggmon_sink));
+			    AGGMON_TEST_ADDR((s64 __percpu *)&aggmon_sink));
 	aggmon_gauge_add(&twin, 5);
 	aggmon_gauge_set(&twin, 9);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&twin), 0);
@@ -295,7 +295,7 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	struct aggmon_gauge_entry *entry;
 
 	KUNIT_ASSERT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 	KUNIT_ASSERT_TRUE(test, g->static_shares);
 	KUNIT_ASSERT_NULL(test, aggmon_test_entry(g));
 	KUNIT_ASSERT_EQ(test, aggmon_test_static_sum(), 0);
@@ -312,9 +312,9 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	entry = aggmon_test_entry(g);
 	KUNIT_ASSERT_NOT_NULL(test, entry);
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(entry->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 	KUNIT_EXPECT_TRUE(test, entry->static_shares);
 	KUNIT_EXPECT_PTR_EQ(test, entry->gauge, g);
 	KUNIT_EXPECT_STREQ(test, entry->unit, "tasks");
@@ -332,7 +332,7 @@ static void aggmon_test_static_gauge(struct kunit *test)
 			-EALREADY);
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_entry(g), entry);
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 4);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static_other", "x"));
@@ -346,7 +346,7 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	aggmon_gauge_destroy(g);
 	KUNIT_EXPECT_NULL(test, aggmon_test_entry(g));
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 	rcu_barrier();
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static", ""));
@@ -480,14 +480,14 @@ static void aggmon_test_static_gauge_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_init(g, &test_class, NULL), -EEXIST);
 	KUNIT_EXPECT_NULL(test, aggmon_test_entry(g));
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 	aggmon_gauge_add(g, 2);
 	KUNIT_EXPECT_EQ(test, aggmon_test_static_sum(), 2);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 0);
 	/* A destroy of the unregistered gauge changes nothing either. */
 	aggmon_gauge_destroy(g);
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g->pcpu),
-				AGGMON_TEST_ADDR(shares));
+			    AGGMON_TEST_ADDR(shares));
 
 	/* Once the name is free it registers with what it counted. */
 	aggmon_gauge_unregister(taken);
@@ -515,13 +515,13 @@ static void aggmon_test_static_flag_ignored(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, aggmon_gauge_init(&g, &test_class, NULL), 0);
 	KUNIT_EXPECT_FALSE(test, g.static_shares);
 	KUNIT_EXPECT_PTR_NE(test, AGGMON_TEST_ADDR(g.pcpu),
-				AGGMON_TEST_ADDR(garbage));
+			    AGGMON_TEST_ADDR(garbage));
 	KUNIT_EXPECT_FALSE(test, aggmon_test_entry(&g)->static_shares);
 	aggmon_gauge_add(&g, 3);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 3);
 	aggmon_gauge_destroy(&g);
 	KUNIT_EXPECT_PTR_EQ(test, AGGMON_TEST_ADDR(g.pcpu),
-				AGGMON_TEST_ADDR((s64 __percpu *)&aggmon_sink));
+			    AGGMON_TEST_ADDR((s64 __percpu *)&aggmon_sink));
 }
 
 /*
