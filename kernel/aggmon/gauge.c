@@ -45,8 +45,16 @@
  * soon after the old one is gone.  Readers (the syscall) look gauges up
  * under rcu_read_lock(); removal erases the id and frees the gauge after
  * a grace period.  Registration is serialised by a mutex that also keeps
- * (name, item) pairs unique; finding a name is a scan of the registry,
- * which is fine for the thousands of gauges a machine has.
+ * (name, item) pairs unique.
+ *
+ * Names: every registered gauge is also in a hash table of
+ * AGGMON_NAME_BUCKETS buckets by (name, item), so a lookup by name (each
+ * GAUGE_INFO by name, each registration) compares the entries of one
+ * bucket rather than every gauge: n / AGGMON_NAME_BUCKETS on average for
+ * n gauges.  The hash is siphash under a key drawn at the first
+ * registration, so names that users choose cannot be aimed at one bucket.
+ * Readers walk a bucket under RCU; the registry's mutex serialises the
+ * writers.
  *
  * An item may be renamed in place (a network interface that is renamed,
  * or moved to another namespace), keeping the gauge's id, value and
@@ -57,10 +65,13 @@
 
 #include <linux/ctype.h>
 #include <linux/export.h>
+#include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/random.h>
 #include <linux/seqlock.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
@@ -78,6 +89,11 @@ static DEFINE_MUTEX(aggmon_register_mutex);
 static seqcount_mutex_t aggmon_item_seq =
 	SEQCNT_MUTEX_ZERO(aggmon_item_seq, &aggmon_register_mutex);
 static u32 aggmon_next_id;
+
+#define AGGMON_NAME_HASH_BITS	10
+#define AGGMON_NAME_BUCKETS	BIT(AGGMON_NAME_HASH_BITS)
+static DEFINE_HASHTABLE(aggmon_names, AGGMON_NAME_HASH_BITS);
+static siphash_key_t aggmon_name_key;
 
 /**
  * aggmon_valid_name() - is @name a dotted name?
@@ -216,17 +232,48 @@ static void aggmon_gauge_free_rcu(struct rcu_head *rcu)
 	aggmon_gauge_free(container_of(rcu, struct aggmon_gauge_entry, rcu));
 }
 
+/*
+ * The hash of (@name, @item), both NUL-padded to their UAPI sizes so that
+ * "ab" + "c" and "a" + "bc" differ.  The strings have been checked to fit.
+ */
+static u32 aggmon_name_hash(const char *name, const char *item)
+{
+	struct {
+		char name[AGGMON_NAME_LEN];
+		char item[AGGMON_ITEM_LEN];
+	} key;
+
+	get_random_once(&aggmon_name_key, sizeof(aggmon_name_key));
+	strscpy_pad(key.name, name);
+	strscpy_pad(key.item, item);
+	return siphash(&key, sizeof(key), &aggmon_name_key) &
+	       (AGGMON_NAME_BUCKETS - 1);
+}
+
+static struct hlist_head *aggmon_name_bucket(const char *name, const char *item)
+{
+	return &aggmon_names[aggmon_name_hash(name, item)];
+}
+
 /* The gauge (@name, @item); the registry's mutex or rcu_read_lock() held */
 static struct aggmon_gauge_entry *__aggmon_gauge_find_name(const char *name,
 							   const char *item)
 {
 	struct aggmon_gauge_entry *entry;
-	unsigned long id;
 
-	xa_for_each(&aggmon_gauges, id, entry)
+	hlist_for_each_entry_rcu(entry, aggmon_name_bucket(name, item),
+				 name_node,
+				 lockdep_is_held(&aggmon_register_mutex))
 		if (!strcmp(entry->name, name) && !strcmp(entry->item, item))
 			return entry;
 	return NULL;
+}
+
+/* Publishes @entry under its name; the registry's mutex held. */
+static void aggmon_name_add(struct aggmon_gauge_entry *entry)
+{
+	hlist_add_head_rcu(&entry->name_node,
+			   aggmon_name_bucket(entry->name, entry->item));
 }
 
 /**
@@ -274,15 +321,15 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 	entry->gauge = gauge ?: &entry->user_gauge;
 
 	mutex_lock(&aggmon_register_mutex);
-	rcu_read_lock();
 	err = __aggmon_gauge_find_name(name, item) ? -EEXIST : 0;
-	rcu_read_unlock();
 	if (!err) {
 		/* The xarray writes entry->id before it publishes entry. */
 		err = xa_alloc_cyclic(&aggmon_gauges, &entry->id, entry,
 				      XA_LIMIT(1, AGGMON_GAUGE_ID_MAX),
 				      &aggmon_next_id, GFP_KERNEL);
 	}
+	if (err >= 0)
+		aggmon_name_add(entry);
 	mutex_unlock(&aggmon_register_mutex);
 	if (err < 0) {
 		aggmon_gauge_free(entry);
@@ -308,6 +355,10 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry)
 {
 	might_sleep();
+	/* Its name is free from here; the id goes with its watchers. */
+	mutex_lock(&aggmon_register_mutex);
+	hlist_del_rcu(&entry->name_node);
+	mutex_unlock(&aggmon_register_mutex);
 	mutex_lock(&aggmon_watch_mutex);
 	xa_erase(&aggmon_gauges, entry->id);
 	aggmon_watch_gone(entry);
@@ -512,15 +563,20 @@ int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item)
 	if (err)
 		return err;
 	mutex_lock(&aggmon_register_mutex);
-	rcu_read_lock();
 	found = __aggmon_gauge_find_name(entry->name, item);
-	rcu_read_unlock();
 	/* Renaming a gauge to the name it has is no error. */
 	if (found && found != entry) {
 		err = -EEXIST;
 	} else if (!found) {
+		/*
+		 * A reader on this entry may follow it into its new bucket
+		 * and miss the gauge it wants: the sequence count makes it
+		 * look again.
+		 */
 		write_seqcount_begin(&aggmon_item_seq);
+		hlist_del_rcu(&entry->name_node);
 		strscpy_pad(entry->item, item);
+		aggmon_name_add(entry);
 		write_seqcount_end(&aggmon_item_seq);
 	}
 	mutex_unlock(&aggmon_register_mutex);

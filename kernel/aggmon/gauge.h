@@ -46,6 +46,7 @@ struct aggmon_gauge_entry {
 	bool static_shares;
 	struct aggmon_watch __rcu *watch;
 	struct hlist_head aggs;
+	struct hlist_node name_node;
 	struct rcu_head rcu;
 	char name[AGGMON_NAME_LEN];
 	char item[AGGMON_ITEM_LEN];

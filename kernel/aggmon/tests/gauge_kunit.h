@@ -581,6 +581,81 @@ static void aggmon_test_rename(struct kunit *test)
 	rcu_read_unlock();
 }
 
+/* The length of the longest chain of the name hash. */
+static unsigned int aggmon_test_longest_chain(void)
+{
+	struct aggmon_gauge_entry *entry;
+	unsigned int bkt, len, longest = 0;
+
+	guard(mutex)(&aggmon_register_mutex);
+	for (bkt = 0; bkt < AGGMON_NAME_BUCKETS; bkt++) {
+		len = 0;
+		hlist_for_each_entry(entry, &aggmon_names[bkt], name_node)
+			len++;
+		longest = max(longest, len);
+	}
+	return longest;
+}
+
+static bool aggmon_test_in_bucket(const struct aggmon_gauge_entry *entry,
+				  const char *name, const char *item)
+{
+	struct aggmon_gauge_entry *pos;
+
+	guard(mutex)(&aggmon_register_mutex);
+	hlist_for_each_entry(pos, aggmon_name_bucket(name, item), name_node)
+		if (pos == entry)
+			return true;
+	return false;
+}
+
+#define AGGMON_TEST_NAMES	AGGMON_NAME_BUCKETS
+
+/*
+ * Lookups by name look in one bucket.  As many gauges as buckets, of one
+ * class, their items "q0", "q1", ...: each is found, and no chain holds
+ * more than 16 (for a random hash the longest is about 6; 17 or more
+ * happens with probability below 1e-10).  A rename moves the gauge to
+ * its new name's bucket; a removal takes it out.
+ */
+static void aggmon_test_name_hash(struct kunit *test)
+{
+	struct aggmon_gauge_entry **g;
+	char item[AGGMON_ITEM_LEN];
+	unsigned int i;
+
+	g = kunit_kcalloc(test, AGGMON_TEST_NAMES, sizeof(*g), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	for (i = 0; i < AGGMON_TEST_NAMES; i++) {
+		snprintf(item, sizeof(item), "q%u", i);
+		g[i] = aggmon_test_register(test, "test.hash", item, i);
+	}
+	KUNIT_EXPECT_LE(test, aggmon_test_longest_chain(), 16);
+	rcu_read_lock();
+	for (i = 0; i < AGGMON_TEST_NAMES; i++) {
+		snprintf(item, sizeof(item), "q%u", i);
+		KUNIT_EXPECT_PTR_EQ(test,
+				    aggmon_gauge_find_name("test.hash", item),
+				    g[i]);
+	}
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(g[0]->gauge, "moved"), 0);
+	KUNIT_EXPECT_TRUE(test, aggmon_test_in_bucket(g[0], "test.hash", "moved"));
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.hash", "moved"),
+			    g[0]);
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.hash", "q0"));
+	rcu_read_unlock();
+
+	for (i = 0; i < AGGMON_TEST_NAMES; i++)
+		aggmon_gauge_unregister(g[i]);
+	KUNIT_EXPECT_FALSE(test, aggmon_test_in_bucket(g[0], "test.hash", "moved"));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.hash", "q1"));
+	rcu_read_unlock();
+}
+
 /* A prepared gauge takes updates before init, and starts at 0 there. */
 static void aggmon_test_prepare(struct kunit *test)
 {
@@ -614,6 +689,7 @@ static struct kunit_case aggmon_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_static_race),
 	KUNIT_CASE(aggmon_test_static_flag_ignored),
 	KUNIT_CASE(aggmon_test_rename),
+	KUNIT_CASE(aggmon_test_name_hash),
 	KUNIT_CASE(aggmon_test_prepare),
 	{}
 };
