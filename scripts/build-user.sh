@@ -10,13 +10,15 @@ mkdir -p "$out"
 cflags=(-static -O2 -Wall -Wextra -Werror -pthread
 	-I"$SRC/tools/testing/selftests" -I"$TOP/include/uapi")
 for t in aggmon_base_test aggmon_gauge_test aggmon_stat_test aggmon_watch_test \
-	 aggmon_agg_test aggmon_core_test; do
+	 aggmon_agg_test aggmon_core_test aggmon_module_test; do
 	gcc "${cflags[@]}" -o "$out/$t" "$TOP/selftests/aggmon/$t.c"
 done
 # make check runs one on the host, whose kernel has no aggmon(), also
 # built for a number no kernel has: each must skip, saying why.
 gcc "${cflags[@]}" -D__NR_aggmon=1023 -o "$out/aggmon_base_test_nosys" \
 	"$TOP/selftests/aggmon/aggmon_base_test.c"
+# The syscall fuzzer: make check's selftests job and make fuzz (guest: /bin).
+gcc "${cflags[@]}" -o "$out/aggmon_fuzz" "$TOP/selftests/aggmon/aggmon_fuzz.c"
 # The user gauge that aggmon_tool_test.sh drives (guest: /bin).
 gcc "${cflags[@]}" -o "$out/aggmon_tool_helper" \
 	"$TOP/selftests/aggmon/aggmon_tool_helper.c"
