@@ -1,6 +1,6 @@
 # aggmon: the top-level targets; each one is a script in scripts/.
 
-.PHONY: demo check shell bench series clean
+.PHONY: demo check shell bench fuzz series clean
 
 demo:
 	@scripts/demo.sh
@@ -13,6 +13,9 @@ shell:
 
 bench:
 	@scripts/bench.sh
+
+fuzz:
+	@scripts/fuzz.sh
 
 series:
 	@scripts/setup.sh && scripts/assemble.sh && scripts/series.sh

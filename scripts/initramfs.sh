@@ -26,6 +26,7 @@ if [ "$flavour" != fleet ]; then
 	cp "$BUILD/user/aggmon_agg_bench" "$root/bin/aggmon_agg_bench"
 	cp "$BUILD/user/aggmon_peer_bench" "$root/bin/aggmon_peer_bench"
 	cp "$BUILD/user/aggmon_core_bench" "$root/bin/aggmon_core_bench"
+	cp "$BUILD/user/aggmon_fuzz" "$root/bin/aggmon_fuzz"
 	find "$kernel" -name '*.ko' -path '*aggmon*' -exec cp {} "$root/lib/aggmon/" \;
 fi
 chmod +x "$root/init" "$root"/jobs/*.sh

@@ -28,6 +28,8 @@ if [ "$job" = selftests ]; then
 else
 	kargs="$kargs kunit.enable=0"
 fi
+# AGGMON_QEMU_ARGS: more for the job to read from /proc/cmdline.
+kargs="$kargs ${AGGMON_QEMU_ARGS:-}"
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -smp 4 -m 2G
 	-kernel "$BUILD/kernel-${AGGMON_QEMU_KERNEL:-$flavour}/arch/x86/boot/bzImage"
 	-initrd "$BUILD/initramfs-$flavour.cpio.gz"
