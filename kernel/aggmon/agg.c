@@ -387,7 +387,7 @@ static void aggmon_agg_release(struct kref *ref)
 		mutex_lock(&aggmon_watch_mutex);
 		aggmon_watch_detach_agg(agg);
 		mutex_unlock(&aggmon_watch_mutex);
-		aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, agg->owner);
+		aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, agg->ucounts);
 	}
 	INIT_RCU_WORK(&agg->free_work, aggmon_agg_free_work);
 	queue_rcu_work(system_wq, &agg->free_work);
@@ -545,7 +545,8 @@ struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 	err = -EACCES;
 	if (aggmon_agg_keys_observe_tasks(agg) && !perfmon_capable())
 		goto free;
-	err = aggmon_quota_charge(AGGMON_QUOTA_AGGS, uid);
+	agg->ucounts = aggmon_quota_charge(AGGMON_QUOTA_AGGS);
+	err = PTR_ERR_OR_ZERO(agg->ucounts);
 	if (err)
 		goto free;
 	err = aggmon_agg_alloc_buffers(agg, GFP_KERNEL_ACCOUNT);
@@ -565,7 +566,7 @@ struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 		*id = agg->id;
 	return file;
 uncharge:
-	aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, uid);
+	aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, agg->ucounts);
 free:
 	aggmon_agg_free(agg);
 	return ERR_PTR(err);

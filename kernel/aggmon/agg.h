@@ -49,7 +49,8 @@ struct aggmon_snapshot {
  * @source: an &enum aggmon_agg_source
  * @gone: its gauge was removed, or its kernel code destroyed it
  * @published: in the registry
- * @owner: the uid charged for it; for a kernel aggregation, root
+ * @owner: the uid that created it; for a kernel aggregation, root
+ * @ucounts: the user charged for it; NULL for a kernel aggregation
  * @fn: the function
  * @nkeys: fields of @keys
  * @keys: the key fields, &enum aggmon_key_field values
@@ -71,6 +72,7 @@ struct aggmon_agg {
 	bool gone;
 	bool published;
 	kuid_t owner;
+	struct ucounts *ucounts;
 	struct aggmon_func fn;
 	unsigned int nkeys;
 	u32 keys[AGGMON_AGG_KEYS_MAX];

@@ -19,7 +19,6 @@
  *   aggmon_register_mutex              (gauge.c: registration)
  *     xa_lock of the gauge registry
  *   aggmon_agg_mutex                   (agg.c: the aggregation registry)
- *   aggmon_quota_mutex                 (quota.c)
  *   threshold->read_mutex              (threshold.c: one reader at a time)
  *   snapshot lock                      (agg.c: one snapshot at a time)
  *     cpus_read_lock

@@ -24,7 +24,8 @@ struct aggmon_watch;
  * @set_lock: serialises aggmon_gauge_set() against itself
  * @id: stable id, never 0
  * @kind: an &enum aggmon_gauge_kind
- * @owner: for user gauges, the uid charged for it
+ * @owner: for user gauges, the uid that created it
+ * @ucounts: for user gauges, the user charged for it
  * @static_shares: @pcpu are a static gauge's own shares, never freed
  * @watch: what feeds its updates to statistics, NULL while none watch it
  * @aggs: the aggregations of its deltas, under RCU for updaters
@@ -43,6 +44,7 @@ struct aggmon_gauge_entry {
 	u32 id;
 	u32 kind;
 	kuid_t owner;
+	struct ucounts *ucounts;
 	bool static_shares;
 	struct aggmon_watch __rcu *watch;
 	struct hlist_head aggs;

@@ -17,25 +17,29 @@
  * as creating anything is.
  *
  * kernel.aggmon_max_user_gauges, _stats, _thresholds and _aggs cap what
- * one uid holds (quota.c).
+ * one user holds (quota.c): they are the initial user namespace's
+ * ucount_max[] of aggmon's four ucounts, which each namespace also has as
+ * /proc/sys/user/max_aggmon_*.
  */
 
 #include <linux/capability.h>
 #include <linux/init.h>
 #include <linux/sysctl.h>
+#include <linux/user_namespace.h>
 
 #include "limits.h"
 #include "perm.h"
 
 static int aggmon_paranoid = AGGMON_PARANOID_DEFAULT;
-static int aggmon_quota_caps[AGGMON_NR_QUOTAS] = {
+static const long aggmon_quota_defaults[AGGMON_NR_QUOTAS] = {
 	[AGGMON_QUOTA_GAUGES]		= AGGMON_USER_GAUGES_DEFAULT,
 	[AGGMON_QUOTA_STATS]		= AGGMON_USER_STATS_DEFAULT,
 	[AGGMON_QUOTA_THRESHOLDS]	= AGGMON_USER_THRESHOLDS_DEFAULT,
 	[AGGMON_QUOTA_AGGS]		= AGGMON_USER_AGGS_DEFAULT,
 };
 
-static int aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
+static long aggmon_quota_min = 1;
+static long aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
 
 /**
  * aggmon_may_observe() - may current list and read gauges?
@@ -54,19 +58,19 @@ bool aggmon_may_observe(void)
  *
  * Return: the current value of the sysctl that caps @quota.
  */
-unsigned int aggmon_quota_max(enum aggmon_quota quota)
+unsigned long aggmon_quota_max(enum aggmon_quota quota)
 {
-	return READ_ONCE(aggmon_quota_caps[quota]);
+	return READ_ONCE(*aggmon_quota_max_ptr(quota));
 }
 
-#define AGGMON_QUOTA_SYSCTL(_name, _quota)				\
+#define AGGMON_QUOTA_SYSCTL(_name, _ucount)				\
 	{								\
 		.procname	= _name,				\
-		.data		= &aggmon_quota_caps[_quota],		\
-		.maxlen		= sizeof(int),				\
+		.data		= &init_user_ns.ucount_max[_ucount],	\
+		.maxlen		= sizeof(long),				\
 		.mode		= 0644,					\
-		.proc_handler	= proc_dointvec_minmax,			\
-		.extra1		= SYSCTL_ONE,				\
+		.proc_handler	= proc_doulongvec_minmax,		\
+		.extra1		= &aggmon_quota_min,			\
 		.extra2		= &aggmon_quota_limit,			\
 	}
 
@@ -80,15 +84,20 @@ static struct ctl_table aggmon_sysctls[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_TWO,
 	},
-	AGGMON_QUOTA_SYSCTL("aggmon_max_user_gauges", AGGMON_QUOTA_GAUGES),
-	AGGMON_QUOTA_SYSCTL("aggmon_max_user_stats", AGGMON_QUOTA_STATS),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_gauges", UCOUNT_AGGMON_GAUGES),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_stats", UCOUNT_AGGMON_STATS),
 	AGGMON_QUOTA_SYSCTL("aggmon_max_user_thresholds",
-			    AGGMON_QUOTA_THRESHOLDS),
-	AGGMON_QUOTA_SYSCTL("aggmon_max_user_aggs", AGGMON_QUOTA_AGGS),
+			    UCOUNT_AGGMON_THRESHOLDS),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_aggs", UCOUNT_AGGMON_AGGS),
 };
 
+/* Before any user can create anything: fork_init() set them all alike. */
 static int __init aggmon_sysctl_init(void)
 {
+	enum aggmon_quota quota;
+
+	for (quota = 0; quota < AGGMON_NR_QUOTAS; quota++)
+		*aggmon_quota_max_ptr(quota) = aggmon_quota_defaults[quota];
 	register_sysctl_init("kernel", aggmon_sysctls);
 	return 0;
 }

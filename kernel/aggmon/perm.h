@@ -10,6 +10,6 @@
 #include "quota.h"
 
 bool aggmon_may_observe(void);
-unsigned int aggmon_quota_max(enum aggmon_quota quota);
+unsigned long aggmon_quota_max(enum aggmon_quota quota);
 
 #endif /* _AGGMON_PERM_H */

@@ -1,91 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * aggmon - per-uid caps on user gauges, statistics and thresholds
+ * aggmon - per-user caps on user gauges, statistics, thresholds and
+ * aggregations, through ucounts
  *
- * Each quota counts, per uid, the objects of one type the uid holds, in
- * an xarray of values indexed by uid: a uid costs memory only while it
- * holds something.  The caps are sysctls (perm.c); lowering one below
- * what a uid holds keeps what it holds and refuses new objects.
+ * Each object a process creates is counted in the ucounts of its real uid
+ * in its user namespace and, as inotify instances are, in those of the
+ * creator of each user namespace above it, up to the initial one
+ * (kernel/ucount.c): a user who maps a range of subordinate uids into a
+ * container holds, across all of them, no more than that user's cap in
+ * the namespace above.  Each namespace's caps are its ucount_max[], set
+ * through /proc/sys/user/max_aggmon_{gauges,stats,thresholds,aggs} in it;
+ * the initial namespace's are also kernel.aggmon_max_user_* (perm.c).
+ * New namespaces start unlimited, so the caps that hold are those of the
+ * namespaces above.
+ *
+ * A charge is one atomic increment per namespace level, and may allocate
+ * the uid's ucounts the first time: no lock of aggmon's.  Lowering a cap
+ * below what a user holds keeps what it holds and refuses new objects.
  */
 
-#include <linux/bug.h>
-#include <linux/errno.h>
-#include <linux/mutex.h>
-#include <linux/xarray.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/user_namespace.h>
 
-#include "perm.h"
 #include "quota.h"
 
-static struct xarray aggmon_quota_counts[AGGMON_NR_QUOTAS] = {
-	[AGGMON_QUOTA_GAUGES] =
-		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_GAUGES], 0),
-	[AGGMON_QUOTA_STATS] =
-		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_STATS], 0),
-	[AGGMON_QUOTA_THRESHOLDS] =
-		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_THRESHOLDS], 0),
-	[AGGMON_QUOTA_AGGS] =
-		XARRAY_INIT(aggmon_quota_counts[AGGMON_QUOTA_AGGS], 0),
+static const enum ucount_type aggmon_ucount_types[AGGMON_NR_QUOTAS] = {
+	[AGGMON_QUOTA_GAUGES]		= UCOUNT_AGGMON_GAUGES,
+	[AGGMON_QUOTA_STATS]		= UCOUNT_AGGMON_STATS,
+	[AGGMON_QUOTA_THRESHOLDS]	= UCOUNT_AGGMON_THRESHOLDS,
+	[AGGMON_QUOTA_AGGS]		= UCOUNT_AGGMON_AGGS,
 };
 
-static DEFINE_MUTEX(aggmon_quota_mutex);
-
 /**
- * aggmon_quota_charge() - count one more object against @uid
+ * aggmon_quota_charge() - count one more object against the current user
  * @quota: the type of object
- * @uid: the uid that creates it
  *
  * Context: process context, may sleep.
- * Return: 0, -EMFILE if @uid holds its cap already, or -ENOMEM.
+ * Return: the ucounts charged, to pass to aggmon_quota_uncharge(), or
+ * ERR_PTR(-EMFILE) if the user, or the creator of a user namespace it is
+ * in, holds its cap already (or its ucounts could not be allocated).
  */
-int aggmon_quota_charge(enum aggmon_quota quota, kuid_t uid)
+struct ucounts *aggmon_quota_charge(enum aggmon_quota quota)
 {
-	struct xarray *counts = &aggmon_quota_counts[quota];
-	unsigned long key = __kuid_val(uid);
-	unsigned long held;
-	int err;
+	struct ucounts *ucounts;
 
-	mutex_lock(&aggmon_quota_mutex);
-	held = xa_to_value(xa_load(counts, key));
-	if (held >= aggmon_quota_max(quota))
-		err = -EMFILE;
-	else
-		err = xa_err(xa_store(counts, key, xa_mk_value(held + 1),
-				      GFP_KERNEL));
-	mutex_unlock(&aggmon_quota_mutex);
-	return err;
+	ucounts = inc_ucount(current_user_ns(), current_uid(),
+			     aggmon_ucount_types[quota]);
+	return ucounts ?: ERR_PTR(-EMFILE);
 }
 
 /**
- * aggmon_quota_uncharge() - count one object less against @uid
+ * aggmon_quota_uncharge() - count one object less
  * @quota: the type of object
- * @uid: the uid charged for it
+ * @ucounts: what aggmon_quota_charge() returned for it
  *
- * Context: process context, may sleep.
+ * Context: any context that may free memory.
  */
-void aggmon_quota_uncharge(enum aggmon_quota quota, kuid_t uid)
+void aggmon_quota_uncharge(enum aggmon_quota quota, struct ucounts *ucounts)
 {
-	struct xarray *counts = &aggmon_quota_counts[quota];
-	unsigned long key = __kuid_val(uid);
-	unsigned long held;
-
-	mutex_lock(&aggmon_quota_mutex);
-	held = xa_to_value(xa_load(counts, key));
-	if (held > 1)	/* replacing a present entry allocates nothing */
-		xa_store(counts, key, xa_mk_value(held - 1), GFP_KERNEL);
-	else if (!WARN_ON_ONCE(!held))
-		xa_erase(counts, key);
-	mutex_unlock(&aggmon_quota_mutex);
+	dec_ucount(ucounts, aggmon_ucount_types[quota]);
 }
 
 /**
- * aggmon_quota_held() - how many objects @uid holds
+ * aggmon_quota_held() - how many objects @ucounts holds in its namespace
  * @quota: the type of object
- * @uid: the uid
+ * @ucounts: a user in a user namespace
  *
- * Return: the count; 0 also means the uid has no entry at all.
+ * Return: the count.
  */
-unsigned long aggmon_quota_held(enum aggmon_quota quota, kuid_t uid)
+unsigned long aggmon_quota_held(enum aggmon_quota quota,
+				const struct ucounts *ucounts)
 {
-	return xa_to_value(xa_load(&aggmon_quota_counts[quota],
-				   __kuid_val(uid)));
+	return atomic_long_read(&ucounts->ucount[aggmon_ucount_types[quota]]);
+}
+
+/**
+ * aggmon_quota_max_ptr() - the initial namespace's cap of @quota
+ * @quota: the type of object
+ *
+ * Return: where the cap lives, for the kernel.aggmon_max_user_* sysctls.
+ */
+long *aggmon_quota_max_ptr(enum aggmon_quota quota)
+{
+	return &init_user_ns.ucount_max[aggmon_ucount_types[quota]];
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * aggmon - per-uid caps on the objects users create
+ * aggmon - per-user caps on the objects users create
  */
 #ifndef _AGGMON_QUOTA_H
 #define _AGGMON_QUOTA_H
 
-#include <linux/uidgid.h>
+struct ucounts;
 
 /**
  * enum aggmon_quota - what a uid's objects are counted as
@@ -23,8 +23,10 @@ enum aggmon_quota {
 	AGGMON_NR_QUOTAS,
 };
 
-int aggmon_quota_charge(enum aggmon_quota quota, kuid_t uid);
-void aggmon_quota_uncharge(enum aggmon_quota quota, kuid_t uid);
-unsigned long aggmon_quota_held(enum aggmon_quota quota, kuid_t uid);
+struct ucounts *aggmon_quota_charge(enum aggmon_quota quota);
+void aggmon_quota_uncharge(enum aggmon_quota quota, struct ucounts *ucounts);
+unsigned long aggmon_quota_held(enum aggmon_quota quota,
+				const struct ucounts *ucounts);
+long *aggmon_quota_max_ptr(enum aggmon_quota quota);
 
 #endif /* _AGGMON_QUOTA_H */

@@ -397,8 +397,8 @@ static struct aggmon_stat *aggmon_stat_alloc(u32 kind, u64 period_ns,
 /* Free a statistic that is not, or no longer, attached. */
 static void aggmon_stat_free(struct aggmon_stat *stat)
 {
-	if (stat->charged)
-		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, stat->owner);
+	if (stat->ucounts)
+		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, stat->ucounts);
 	kfree(stat);
 }
 
@@ -587,6 +587,7 @@ struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 	struct aggmon_gauge_entry *entry;
 	struct aggmon_stat *stat;
 	kuid_t uid = current_uid();
+	struct ucounts *ucounts;
 	struct file *file;
 	int err;
 
@@ -597,17 +598,17 @@ struct file *aggmon_stat_file_create(const struct aggmon_stat_create_attr *attr,
 	if (attr->period_ns && attr->period_ns < AGGMON_PERIOD_MIN_UNPRIV_NS &&
 	    !perfmon_capable())
 		return ERR_PTR(-EPERM);
-	err = aggmon_quota_charge(AGGMON_QUOTA_STATS, uid);
-	if (err)
-		return ERR_PTR(err);
+	ucounts = aggmon_quota_charge(AGGMON_QUOTA_STATS);
+	if (IS_ERR(ucounts))
+		return ERR_CAST(ucounts);
 	stat = aggmon_stat_alloc(attr->kind, attr->period_ns, attr->drain,
 				 GFP_KERNEL_ACCOUNT);
 	if (!stat) {
-		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_STATS, ucounts);
 		return ERR_PTR(-ENOMEM);
 	}
 	stat->owner = uid;
-	stat->charged = true;
+	stat->ucounts = ucounts;
 
 	/* The gauge cannot go while the mutex is held (watch.c). */
 	mutex_lock(&aggmon_watch_mutex);

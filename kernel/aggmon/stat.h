@@ -39,8 +39,8 @@ struct aggmon_watch;
  * @gone: the gauge was removed; @value no longer changes
  * @dying: being freed; @timer must not re-arm
  * @ref: the file (or kernel user) and each threshold hold one
- * @owner: the uid charged for it
- * @charged: @owner was charged (created through the system call)
+ * @owner: the uid that created it through the system call
+ * @ucounts: the user charged for it, or NULL (created by kernel code)
  * @capped: counts against its gauge's %AGGMON_WATCH_UNPRIV_MAX
  *
  * Every field but the plumbing at the end is protected by the watch's
@@ -69,7 +69,7 @@ struct aggmon_stat {
 	bool dying;
 	struct kref ref;
 	kuid_t owner;
-	bool charged;
+	struct ucounts *ucounts;
 	bool capped;
 };
 

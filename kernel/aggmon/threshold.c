@@ -368,8 +368,9 @@ aggmon_threshold_alloc(u32 kind, s64 value, s64 cancel, u32 flags,
 
 static void aggmon_threshold_free(struct aggmon_threshold *threshold)
 {
-	if (threshold->charged)
-		aggmon_quota_uncharge(AGGMON_QUOTA_THRESHOLDS, threshold->owner);
+	if (threshold->ucounts)
+		aggmon_quota_uncharge(AGGMON_QUOTA_THRESHOLDS,
+				      threshold->ucounts);
 	aggmon_event_queue_free(&threshold->queue);
 	mutex_destroy(&threshold->read_mutex);
 	kfree(threshold);
@@ -592,6 +593,7 @@ struct file *aggmon_threshold_file_create(struct file *stat_file,
 	struct aggmon_stat *stat = aggmon_stat_from_file(stat_file);
 	struct aggmon_threshold *threshold;
 	kuid_t uid = current_uid();
+	struct ucounts *ucounts;
 	struct file *file;
 	int err;
 
@@ -601,20 +603,20 @@ struct file *aggmon_threshold_file_create(struct file *stat_file,
 				     attr->flags);
 	if (err)
 		return ERR_PTR(err);
-	err = aggmon_quota_charge(AGGMON_QUOTA_THRESHOLDS, uid);
-	if (err)
-		return ERR_PTR(err);
+	ucounts = aggmon_quota_charge(AGGMON_QUOTA_THRESHOLDS);
+	if (IS_ERR(ucounts))
+		return ERR_CAST(ucounts);
 	threshold = aggmon_threshold_alloc(attr->kind, attr->value,
 					   attr->cancel, attr->flags,
 					   attr->queue_len ?:
 					   AGGMON_QUEUE_LEN_DEFAULT,
 					   GFP_KERNEL_ACCOUNT);
 	if (!threshold) {
-		aggmon_quota_uncharge(AGGMON_QUOTA_THRESHOLDS, uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_THRESHOLDS, ucounts);
 		return ERR_PTR(-ENOMEM);
 	}
 	threshold->owner = uid;
-	threshold->charged = true;
+	threshold->ucounts = ucounts;
 	err = aggmon_threshold_attach(stat, threshold, true);
 	if (err) {
 		aggmon_threshold_free(threshold);

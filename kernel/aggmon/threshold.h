@@ -59,8 +59,8 @@ struct aggmon_bounds {
  * @wake: wakes readers and queues @work, from any context
  * @work: runs a deferred callback in process context
  * @read_mutex: serialises readers of the file
- * @owner: the uid charged for it
- * @charged: @owner was charged (created through the system call)
+ * @owner: the uid that created it through the system call
+ * @ucounts: the user charged for it, or NULL (created by kernel code)
  * @capped: counts against its gauge's %AGGMON_WATCH_UNPRIV_MAX
  */
 struct aggmon_threshold {
@@ -85,7 +85,7 @@ struct aggmon_threshold {
 	struct work_struct work;
 	struct mutex read_mutex;	/* one reader at a time */
 	kuid_t owner;
-	bool charged;
+	struct ucounts *ucounts;
 	bool capped;
 };
 

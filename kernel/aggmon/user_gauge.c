@@ -23,10 +23,10 @@
 static int aggmon_user_gauge_release(struct inode *inode, struct file *file)
 {
 	struct aggmon_gauge_entry *entry = file->private_data;
-	kuid_t owner = entry->owner;
+	struct ucounts *ucounts = entry->ucounts;
 
 	aggmon_gauge_unregister(entry);
-	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, owner);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, ucounts);
 	return 0;
 }
 
@@ -60,8 +60,8 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 				      u64 *id)
 {
 	struct aggmon_gauge_entry *entry;
+	struct ucounts *ucounts;
 	struct file *file;
-	kuid_t uid = current_uid();
 	int err;
 
 	/* Checks the fields' lengths before anything calls strlen(). */
@@ -71,23 +71,24 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 	if (!str_has_prefix(attr->name, AGGMON_USER_PREFIX))
 		return ERR_PTR(-EINVAL);
 
-	err = aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid);
-	if (err)
-		return ERR_PTR(err);
+	ucounts = aggmon_quota_charge(AGGMON_QUOTA_GAUGES);
+	if (IS_ERR(ucounts))
+		return ERR_CAST(ucounts);
 	entry = aggmon_gauge_register(NULL, attr->name, attr->item,
 				      attr->unit, AGGMON_GAUGE_USER,
 				      attr->initial);
 	if (IS_ERR(entry)) {
-		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, ucounts);
 		return ERR_CAST(entry);
 	}
-	entry->owner = uid;
+	entry->owner = current_uid();
+	entry->ucounts = ucounts;
 
 	file = anon_inode_getfile("[aggmon_gauge]", &aggmon_user_gauge_fops,
 				  entry, O_RDWR);
 	if (IS_ERR(file)) {
 		aggmon_gauge_unregister(entry);
-		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
+		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, ucounts);
 		return file;
 	}
 	*id = entry->id;

@@ -651,6 +651,135 @@ TEST_F(limit, per_user)
 }
 
 /*
+ * User namespaces.  A child drops to uid 65534 and creates a user
+ * namespace; the parent (root) maps NS_UIDS uids of it, from NS_BASE on,
+ * as newuidmap would for a container with subordinate uids.  Inside,
+ * NS_USERS processes, each as a uid of its own, create gauges until
+ * EMFILE and hold them.  Their namespace's creator is uid 65534, so all
+ * their gauges count against its cap in the initial namespace: LIMIT in
+ * all, not LIMIT each.  Meanwhile uid 65534 itself, outside, may create
+ * none.
+ */
+#define NS_BASE		200000
+#define NS_UIDS		1000
+#define NS_USERS	5
+
+/* Writes @map to /proc/@pid/@file; 0 or -1. */
+static int write_map(pid_t pid, const char *file, const char *map)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	return aggmon_sysctl_write(path, map);
+}
+
+/*
+ * A process of the namespace as uid @uid: creates gauges until EMFILE
+ * (at most LIMIT + 1), writes how many to @result, then holds them until
+ * @release reaches its end.
+ */
+static void ns_user(struct __test_metadata *_metadata, uid_t uid,
+		    int result, int release)
+{
+	char item[AGGMON_ITEM_LEN], c;
+	unsigned char n = 0;
+	int fd;
+
+	EXPECT_EQ(0, setresgid(uid, uid, uid));
+	EXPECT_EQ(0, setresuid(uid, uid, uid));
+	CHILD_BAIL();
+	for (;;) {
+		snprintf(item, sizeof(item), "ns%d_%u", (int)getpid(), n);
+		fd = aggmon_create("user.kselftest.userns", item, "", 0, NULL);
+		if (fd < 0)
+			break;
+		if (++n > LIMIT)
+			break;
+	}
+	EXPECT_EQ(EMFILE, fd < 0 ? errno : 0) TH_LOG("uid %u: %s", uid,
+						    strerror(errno));
+	EXPECT_EQ(1, write(result, &n, 1));
+	EXPECT_EQ(0, read(release, &c, 1));
+	CHILD_EXIT();
+}
+
+/* The namespace's first process: waits for its maps, then the users. */
+static void ns_child(struct __test_metadata *_metadata, int mapped,
+		     int result, int release)
+{
+	pid_t pids[NS_USERS];
+	char c;
+	int i;
+
+	EXPECT_EQ(0, aggmon_drop_privileges());
+	EXPECT_EQ(0, unshare(CLONE_NEWUSER));
+	CHILD_BAIL();
+	EXPECT_EQ(1, write(result, "u", 1));	/* ready to be mapped */
+	EXPECT_EQ(1, read(mapped, &c, 1));
+	CHILD_BAIL();
+	for (i = 0; i < NS_USERS; i++) {
+		pids[i] = fork();
+		if (!pids[i])
+			ns_user(_metadata, i, result, release);
+		EXPECT_LT(0, pids[i]);
+	}
+	for (i = 0; i < NS_USERS; i++)
+		EXPECT_EQ(0, aggmon_wait_child(pids[i]));
+	CHILD_EXIT();
+}
+
+TEST_F(limit, user_namespace)
+{
+	int mapped[2], result[2], release[2], total = 0, i;
+	char map[64], item[AGGMON_ITEM_LEN];
+	unsigned char n;
+	pid_t pid, outside;
+
+	ASSERT_EQ(0, pipe(mapped));
+	ASSERT_EQ(0, pipe(result));
+	ASSERT_EQ(0, pipe(release));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(release[1]);
+		ns_child(_metadata, mapped[0], result[1], release[0]);
+	}
+	close(release[0]);
+	close(result[1]);
+	ASSERT_EQ(1, read(result[0], &n, 1)) TH_LOG("no user namespace");
+	snprintf(map, sizeof(map), "0 %d %d\n", NS_BASE, NS_UIDS);
+	ASSERT_EQ(0, write_map(pid, "uid_map", map));
+	ASSERT_EQ(0, write_map(pid, "gid_map", map));
+	ASSERT_EQ(1, write(mapped[1], "m", 1));
+
+	for (i = 0; i < NS_USERS; i++) {
+		ASSERT_EQ(1, read(result[0], &n, 1));
+		total += n;
+	}
+	/* All the users of the namespace together: the creator's cap. */
+	ASSERT_EQ(LIMIT, total);
+
+	/* uid 65534 outside holds its cap through them. */
+	outside = fork();
+	ASSERT_LE(0, outside);
+	if (!outside) {
+		EXPECT_EQ(0, aggmon_drop_privileges());
+		snprintf(item, sizeof(item), "p%d", (int)getpid());
+		EXPECT_EQ(-1, aggmon_create("user.kselftest.userns", item, "",
+					    0, NULL));
+		EXPECT_EQ(EMFILE, errno);
+		CHILD_EXIT();
+	}
+	ASSERT_EQ(0, aggmon_wait_child(outside));
+
+	close(release[1]);
+	ASSERT_EQ(0, aggmon_wait_child(pid));
+	close(result[0]);
+	close(mapped[1]);
+	close(mapped[0]);
+}
+
+/*
  * Concurrency: NR_THREADS threads, pinned to CPUs 0..NR_THREADS-1 and
  * started behind a barrier, each do NR_UPDATES ADDs on one shared gauge;
  * no update may be lost.

@@ -4,26 +4,66 @@
  * gauge.  Included at the end of user_gauge.c.
  */
 #include <kunit/test.h>
+#include <linux/cred.h>
 
+/* Charges one gauge as @uid; the ucounts, or the error. */
+static struct ucounts *aggmon_test_charge_as(kuid_t uid)
+{
+	const struct cred *old;
+	struct ucounts *ucounts;
+	struct cred *cred;
+
+	cred = prepare_creds();
+	if (!cred)
+		return ERR_PTR(-ENOMEM);
+	cred->uid = uid;
+	old = override_creds(cred);
+	ucounts = aggmon_quota_charge(AGGMON_QUOTA_GAUGES);
+	revert_creds(old);
+	put_cred(cred);
+	return ucounts;
+}
+
+#define AGGMON_TEST_CAP	3
+
+/*
+ * The cap holds per user: with kernel.aggmon_max_user_gauges at 3, a uid
+ * gets three charges and then -EMFILE; another uid has its own three; a
+ * charge given back can be taken again.
+ */
 static void aggmon_test_user_limit(struct kunit *test)
 {
+	long *max = aggmon_quota_max_ptr(AGGMON_QUOTA_GAUGES);
+	struct ucounts *held[AGGMON_TEST_CAP], *other, *again;
+	long saved = READ_ONCE(*max);
 	kuid_t uid = KUIDT_INIT(4242);
-	unsigned int max = aggmon_quota_max(AGGMON_QUOTA_GAUGES);
 	unsigned int i;
 
-	for (i = 0; i < max; i++)
-		KUNIT_ASSERT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid), -EMFILE);
+	WRITE_ONCE(*max, AGGMON_TEST_CAP);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_max(AGGMON_QUOTA_GAUGES),
+			AGGMON_TEST_CAP);
+	for (i = 0; i < AGGMON_TEST_CAP; i++) {
+		held[i] = aggmon_test_charge_as(uid);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(held[i]));
+	}
+	KUNIT_EXPECT_EQ(test, aggmon_quota_held(AGGMON_QUOTA_GAUGES, held[0]),
+			AGGMON_TEST_CAP);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_charge_as(uid), ERR_PTR(-EMFILE));
 	/* Another uid has its own allowance. */
-	KUNIT_EXPECT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, KUIDT_INIT(4243)), 0);
-	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, KUIDT_INIT(4243));
+	other = aggmon_test_charge_as(KUIDT_INIT(4243));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	KUNIT_EXPECT_EQ(test, aggmon_quota_held(AGGMON_QUOTA_GAUGES, other), 1);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, other);
 
-	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
-	KUNIT_EXPECT_EQ(test, aggmon_quota_charge(AGGMON_QUOTA_GAUGES, uid), 0);
-	for (i = 0; i < max; i++)
-		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, uid);
-	/* A uid that holds nothing costs nothing. */
-	KUNIT_EXPECT_EQ(test, aggmon_quota_held(AGGMON_QUOTA_GAUGES, uid), 0);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, held[0]);
+	again = aggmon_test_charge_as(uid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
+	KUNIT_EXPECT_EQ(test, aggmon_quota_held(AGGMON_QUOTA_GAUGES, again),
+			AGGMON_TEST_CAP);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, again);
+	for (i = 1; i < AGGMON_TEST_CAP; i++)
+		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, held[i]);
+	WRITE_ONCE(*max, saved);
 }
 
 static void aggmon_test_user_create(struct kunit *test)
