@@ -56,6 +56,13 @@
  * Readers walk a bucket under RCU; the registry's mutex serialises the
  * writers.
  *
+ * User gauges are named per owner: (name, item) is unique among the user
+ * gauges of one real uid, so no user can take another's names before it
+ * (squatting them).  A lookup by name finds the caller's own gauge, or
+ * the one user gauge of that name if only one user has it, and fails
+ * with -ENOTUNIQ if several others do; a lookup for an owner finds that
+ * owner's.  Kernel gauges, outside "user.", are unique by name alone.
+ *
  * An item may be renamed in place (a network interface that is renamed,
  * or moved to another namespace), keeping the gauge's id, value and
  * watchers.  Renames are rare, so readers that copy or compare an item
@@ -64,6 +71,7 @@
  */
 
 #include <linux/ctype.h>
+#include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/hashtable.h>
 #include <linux/module.h>
@@ -214,6 +222,8 @@ aggmon_gauge_alloc(const char *name, const char *item, const char *unit,
 	}
 	raw_spin_lock_init(&entry->set_lock);
 	entry->kind = kind;
+	if (kind == AGGMON_GAUGE_USER)
+		entry->owner = current_uid();
 	strscpy(entry->name, name);
 	strscpy(entry->item, item);
 	strscpy(entry->unit, unit);
@@ -255,18 +265,29 @@ static struct hlist_head *aggmon_name_bucket(const char *name, const char *item)
 	return &aggmon_names[aggmon_name_hash(name, item)];
 }
 
-/* The gauge (@name, @item); the registry's mutex or rcu_read_lock() held */
+/*
+ * The gauge (@name, @item): a kernel gauge, or the user gauge of @owner;
+ * for a NULL @owner, the caller's own user gauge, else the only one, else
+ * ERR_PTR(-ENOTUNIQ).  The registry's mutex or rcu_read_lock() held.
+ */
 static struct aggmon_gauge_entry *__aggmon_gauge_find_name(const char *name,
-							   const char *item)
+							   const char *item,
+							   const kuid_t *owner)
 {
-	struct aggmon_gauge_entry *entry;
+	struct aggmon_gauge_entry *entry, *found = NULL;
 
 	hlist_for_each_entry_rcu(entry, aggmon_name_bucket(name, item),
 				 name_node,
-				 lockdep_is_held(&aggmon_register_mutex))
-		if (!strcmp(entry->name, name) && !strcmp(entry->item, item))
+				 lockdep_is_held(&aggmon_register_mutex)) {
+		if (strcmp(entry->name, name) || strcmp(entry->item, item))
+			continue;
+		if (entry->kind != AGGMON_GAUGE_USER ||
+		    uid_eq(entry->owner, owner ? *owner : current_uid()))
 			return entry;
-	return NULL;
+		if (!owner)
+			found = found ? ERR_PTR(-ENOTUNIQ) : entry;
+	}
+	return found;
 }
 
 /* Publishes @entry under its name; the registry's mutex held. */
@@ -321,7 +342,10 @@ struct aggmon_gauge_entry *aggmon_gauge_register(struct aggmon_gauge *gauge,
 	entry->gauge = gauge ?: &entry->user_gauge;
 
 	mutex_lock(&aggmon_register_mutex);
-	err = __aggmon_gauge_find_name(name, item) ? -EEXIST : 0;
+	/* A user gauge's name is taken only by the same owner's. */
+	err = __aggmon_gauge_find_name(name, item,
+				       user_kind ? &entry->owner : NULL) ?
+	      -EEXIST : 0;
 	if (!err) {
 		/* The xarray writes entry->id before it publishes entry. */
 		err = xa_alloc_cyclic(&aggmon_gauges, &entry->id, entry,
@@ -384,19 +408,24 @@ struct aggmon_gauge_entry *aggmon_gauge_find(u64 id)
  * aggmon_gauge_find_name() - look a gauge up by name and item
  * @name: dotted class name
  * @item: item name, "" for none
+ * @owner: for a user gauge, whose; NULL for the caller's own, or else
+ *	the only user gauge of that name
  *
  * Context: rcu_read_lock() held.
- * Return: the gauge, or NULL.
+ * Return: the gauge, NULL if there is none, or ERR_PTR(-ENOTUNIQ) if
+ * @owner is NULL, the caller has no such user gauge and several other
+ * users have one.
  */
 struct aggmon_gauge_entry *aggmon_gauge_find_name(const char *name,
-						  const char *item)
+						  const char *item,
+						  const kuid_t *owner)
 {
 	struct aggmon_gauge_entry *entry;
 	unsigned int seq;
 
 	do {
 		seq = read_seqcount_begin(&aggmon_item_seq);
-		entry = __aggmon_gauge_find_name(name, item);
+		entry = __aggmon_gauge_find_name(name, item, owner);
 	} while (read_seqcount_retry(&aggmon_item_seq, seq));
 	return entry;
 }
@@ -563,7 +592,8 @@ int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item)
 	if (err)
 		return err;
 	mutex_lock(&aggmon_register_mutex);
-	found = __aggmon_gauge_find_name(entry->name, item);
+	/* Kernel gauges only: their names are unique without an owner. */
+	found = __aggmon_gauge_find_name(entry->name, item, NULL);
 	/* Renaming a gauge to the name it has is no error. */
 	if (found && found != entry) {
 		err = -EEXIST;

@@ -72,7 +72,8 @@ void aggmon_gauge_unregister(struct aggmon_gauge_entry *entry);
 /* Lookups return entries that stay valid until rcu_read_unlock(). */
 struct aggmon_gauge_entry *aggmon_gauge_find(u64 id);
 struct aggmon_gauge_entry *aggmon_gauge_find_name(const char *name,
-						  const char *item);
+						  const char *item,
+						  const kuid_t *owner);
 void aggmon_entry_item(const struct aggmon_gauge_entry *entry,
 		       char item[AGGMON_ITEM_LEN]);
 unsigned int aggmon_gauge_list(u64 *cursor, u64 *ids, unsigned int count);

@@ -92,12 +92,17 @@ static int aggmon_gauge_info_cmd(void __user *uattr, unsigned int usize)
 {
 	struct aggmon_gauge_entry *entry;
 	struct aggmon_gauge_info info;
+	bool by_owner;
+	kuid_t owner;
 	int err;
 
 	err = AGGMON_COPY_ATTR(info, uattr, usize, AGGMON_GAUGE_INFO_SIZE_VER0);
 	if (err)
 		return err;
-	if (info.flags)
+	by_owner = info.flags & AGGMON_GAUGE_INFO_F_OWNER;
+	owner = make_kuid(current_user_ns(), info.owner_uid);
+	if ((info.flags & ~AGGMON_GAUGE_INFO_F_OWNER) ||
+	    (by_owner && (info.id || !uid_valid(owner))))
 		return -EINVAL;
 	if (!info.id &&
 	    (strnlen(info.name, sizeof(info.name)) == sizeof(info.name) ||
@@ -108,10 +113,13 @@ static int aggmon_gauge_info_cmd(void __user *uattr, unsigned int usize)
 	if (info.id)
 		entry = aggmon_gauge_find(info.id);
 	else
-		entry = aggmon_gauge_find_name(info.name, info.item);
-	if (entry)
+		entry = aggmon_gauge_find_name(info.name, info.item,
+					       by_owner ? &owner : NULL);
+	if (!IS_ERR_OR_NULL(entry))
 		aggmon_fill_info(&info, entry);
 	rcu_read_unlock();
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
 	if (!entry)
 		return -ENOENT;
 	return aggmon_copy_attr_out(uattr, &info, sizeof(info), usize);

@@ -81,7 +81,6 @@ struct file *aggmon_user_gauge_create(const struct aggmon_gauge_create_attr *att
 		aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, ucounts);
 		return ERR_CAST(entry);
 	}
-	entry->owner = current_uid();
 	entry->ucounts = ucounts;
 
 	file = anon_inode_getfile("[aggmon_gauge]", &aggmon_user_gauge_fops,

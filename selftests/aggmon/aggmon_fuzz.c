@@ -108,7 +108,7 @@ static const unsigned int attr_sizes[NR_CMDS] = {
 static const int documented[] = {
 	EINVAL, E2BIG, EFAULT, ENOENT, EEXIST, ENAMETOOLONG, EPERM, EACCES,
 	EMFILE, ENFILE, ENOMEM, ENOSPC, ENODEV, EBADF, EAGAIN, EBUSY, ESTALE,
-	EOPNOTSUPP,
+	EOPNOTSUPP, ENOTUNIQ,
 };
 
 struct op_stats {
@@ -137,6 +137,8 @@ static struct {
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 struct thread {
+	int last_fd[NR_CMDS];	/* the last fd each command made here */
+	__u64 last_gauge;	/* the id of the last gauge made here */
 	pthread_t tid;
 	__u64 rng;
 	unsigned long calls;
@@ -228,6 +230,10 @@ static __u64 id_of(struct thread *t, bool agg)
 	case 2:
 		agg = !agg;
 		break;
+	case 3: case 4: case 5:
+		if (!agg && t->last_gauge)
+			return t->last_gauge;
+		break;
 	}
 	pthread_mutex_lock(&pool.lock);
 	n = pool.nids[agg] < ID_POOL ? pool.nids[agg] : ID_POOL;
@@ -242,7 +248,10 @@ static __u64 any_id(struct thread *t)
 	return id_of(t, one_in(t, 2));
 }
 
-/* Mostly a held descriptor made by one of the commands @a or @b. */
+/*
+ * Mostly a descriptor made by one of the commands @a or @b: this
+ * thread's last (likely still open), or one from the pool.
+ */
 static int fd_of(struct thread *t, unsigned int a, unsigned int b)
 {
 	unsigned int i, start;
@@ -250,6 +259,11 @@ static int fd_of(struct thread *t, unsigned int a, unsigned int b)
 
 	if (one_in(t, 4))
 		return any_fd(t);
+	if (one_in(t, 2)) {
+		fd = t->last_fd[one_in(t, 2) ? a : b];
+		if (fd >= 0)
+			return fd;
+	}
 	pthread_mutex_lock(&pool.lock);
 	if (pool.nfds) {
 		start = below(t, pool.nfds);
@@ -572,9 +586,12 @@ static void fuzz_call(struct thread *t)
 	if (ret >= 0 && creates_fd(cmd)) {
 		count(t, cmd, ret, err, true);
 		pool_add_fd(ret, cmd);
-		if (cmd == AGGMON_GAUGE_CREATE)
-			pool_add_id(((struct aggmon_gauge_create_attr *)a)->id,
-				    false);
+		t->last_fd[cmd] = ret;
+		if (cmd == AGGMON_GAUGE_CREATE) {
+			t->last_gauge =
+				((struct aggmon_gauge_create_attr *)a)->id;
+			pool_add_id(t->last_gauge, false);
+		}
 		if (cmd == AGGMON_AGG_CREATE)
 			pool_add_id(((struct aggmon_agg_create_attr *)a)->id,
 				    true);
@@ -630,16 +647,18 @@ static void fuzz_fd_op(struct thread *t)
 			fd = -1;
 		}
 		pthread_mutex_unlock(&pool.lock);
-		if (fd >= 0)
-			count(t, OP_CLOSE, close(fd), errno, true);
+		/* Nothing held: close what is probably nothing (EBADF). */
+		ret = close(fd >= 0 ? fd : 1000 + (int)below(t, 50000));
+		count(t, OP_CLOSE, ret, errno, true);
 		break;
 	}
 }
 
+/* Now and then level 2, which shuts the unprivileged process out; else 1 or 0. */
 static void fuzz_paranoid(struct thread *t)
 {
 	long ret = aggmon_sysctl_write_long(AGGMON_PARANOID_SYSCTL,
-					    below(t, 3));
+					    one_in(t, 4) ? 2 : below(t, 2));
 
 	count(t, OP_PARANOID, ret, errno, true);
 }
@@ -657,6 +676,9 @@ static void *fuzz_thread(void *arg)
 		else
 			fuzz_call(t);
 	}
+	/* The unprivileged process may still run: let it observe again. */
+	if (t->root)
+		aggmon_sysctl_write_long(AGGMON_PARANOID_SYSCTL, 1);
 	return NULL;
 }
 
@@ -692,6 +714,7 @@ static int fuzz_process(struct proc_stats *st, bool root, unsigned int n,
 		th[i].calls = calls / n + (i < calls % n);
 		th[i].st = st;
 		th[i].root = root;
+		memset(th[i].last_fd, -1, sizeof(th[i].last_fd));
 		th[i].buf = mmap(NULL, SCRATCH + PAGE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (th[i].buf == MAP_FAILED ||

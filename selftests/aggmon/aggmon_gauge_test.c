@@ -651,6 +651,152 @@ TEST_F(limit, per_user)
 }
 
 /*
+ * User gauges are named per owner, so that no user can take another's
+ * names first.  Root and uid 65534 each create (OWNED_NAME, item): both
+ * succeed, each finds its own by name, a third uid (65533) finds neither
+ * by name alone (ENOTUNIQ) but each by owner.  Once one is gone, the
+ * other is the only one, which anyone finds.
+ */
+#define OWNED_NAME	"user.kselftest.owned"
+#define THIRD_UID	65533
+
+/* As uid @uid: looks OWNED_NAME:@item up, by @owner if >= 0. */
+static long find_as_owner(const char *item, long owner, __u64 *id)
+{
+	struct aggmon_gauge_info info;
+	long ret;
+
+	memset(&info, 0, sizeof(info));
+	aggmon_strcpy(info.name, sizeof(info.name), OWNED_NAME);
+	aggmon_strcpy(info.item, sizeof(info.item), item);
+	if (owner >= 0) {
+		info.flags = AGGMON_GAUGE_INFO_F_OWNER;
+		info.owner_uid = owner;
+	}
+	ret = sys_aggmon(AGGMON_GAUGE_INFO, &info, sizeof(info));
+	if (!ret)
+		*id = info.id;
+	return ret;
+}
+
+/* Becomes @uid, without capabilities; 0 or -1. */
+static int become(uid_t uid)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		return -1;
+	return aggmon_check_no_caps();
+}
+
+/* The third uid's view, given root's and uid 65534's ids (0: none). */
+static void third_uid(struct __test_metadata *_metadata, const char *item,
+		      __u64 root_id, __u64 nobody_id)
+{
+	__u64 id = 0;
+
+	EXPECT_EQ(0, become(THIRD_UID));
+	CHILD_BAIL();
+	if (root_id && nobody_id) {
+		EXPECT_EQ(-1, find_as_owner(item, -1, &id));
+		EXPECT_EQ(ENOTUNIQ, errno);
+	} else {
+		EXPECT_EQ(0, find_as_owner(item, -1, &id));
+		EXPECT_EQ(root_id ?: nobody_id, id);
+	}
+	if (root_id) {
+		EXPECT_EQ(0, find_as_owner(item, 0, &id));
+		EXPECT_EQ(root_id, id);
+	}
+	if (nobody_id) {
+		EXPECT_EQ(0, find_as_owner(item, AGGMON_NOBODY, &id));
+		EXPECT_EQ(nobody_id, id);
+	}
+	EXPECT_EQ(-1, find_as_owner(item, THIRD_UID, &id));
+	EXPECT_EQ(ENOENT, errno);
+	CHILD_EXIT();
+}
+
+static void run_third_uid(struct __test_metadata *_metadata,
+			  const char *item, __u64 root_id, __u64 nobody_id)
+{
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		third_uid(_metadata, item, root_id, nobody_id);
+	ASSERT_EQ(0, aggmon_wait_child(pid));
+}
+
+TEST_F(limit, names_per_owner)
+{
+	struct aggmon_gauge_info info;
+	char item[AGGMON_ITEM_LEN], c;
+	int ready[2], release[2], fd;
+	__u64 root_id = 0, nobody_id = 0, id = 0;
+	pid_t pid;
+
+	aggmon_pid_item(item, "_owned");
+	fd = aggmon_create(OWNED_NAME, item, "", 1, &root_id);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(release));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int own;
+
+		close(release[1]);
+		EXPECT_EQ(0, aggmon_drop_privileges());
+		CHILD_BAIL();
+		/* Root's name does not stop another user. */
+		own = aggmon_create(OWNED_NAME, item, "", 2, &id);
+		EXPECT_LE(0, own);
+		CHILD_BAIL();
+		EXPECT_EQ(-1, aggmon_create(OWNED_NAME, item, "", 3, NULL));
+		EXPECT_EQ(EEXIST, errno);
+		EXPECT_EQ(0, find_as_owner(item, -1, &id));
+		EXPECT_EQ(0, aggmon_info(id, &info));
+		EXPECT_EQ((__u32)AGGMON_NOBODY, info.owner_uid);
+		EXPECT_EQ(0, find_as_owner(item, 0, &id));
+		EXPECT_EQ(root_id, id);
+		EXPECT_EQ(0, find_as_owner(item, -1, &id));
+		EXPECT_EQ((ssize_t)sizeof(id), write(ready[1], &id, sizeof(id)));
+		EXPECT_EQ(0, read(release[0], &c, 1));
+		CHILD_EXIT();
+	}
+	close(release[0]);
+	ASSERT_EQ((ssize_t)sizeof(nobody_id),
+		  read(ready[0], &nobody_id, sizeof(nobody_id)));
+	ASSERT_NE(root_id, nobody_id);
+	ASSERT_EQ(0, find_as_owner(item, -1, &id));
+	ASSERT_EQ(root_id, id);
+	ASSERT_EQ(0, find_as_owner(item, AGGMON_NOBODY, &id));
+	ASSERT_EQ(nobody_id, id);
+	run_third_uid(_metadata, item, root_id, nobody_id);
+
+	/* The flag is for lookups by name, of a valid uid. */
+	memset(&info, 0, sizeof(info));
+	info.id = root_id;
+	info.flags = AGGMON_GAUGE_INFO_F_OWNER;
+	ASSERT_EQ(-1, sys_aggmon(AGGMON_GAUGE_INFO, &info, sizeof(info)));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, find_as_owner(item, 0xffffffffL, &id));
+	ASSERT_EQ(EINVAL, errno);
+	info.id = 0;
+	info.flags = 2;
+	ASSERT_EQ(-1, sys_aggmon(AGGMON_GAUGE_INFO, &info, sizeof(info)));
+	ASSERT_EQ(EINVAL, errno);
+
+	/* Root's gone: uid 65534's is the only one. */
+	ASSERT_EQ(0, close(fd));
+	run_third_uid(_metadata, item, 0, nobody_id);
+	close(release[1]);
+	ASSERT_EQ(0, aggmon_wait_child(pid));
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/*
  * User namespaces.  A child drops to uid 65534 and creates a user
  * namespace; the parent (root) maps NS_UIDS uids of it, from NS_BASE on,
  * as newuidmap would for a container with subordinate uids.  Inside,

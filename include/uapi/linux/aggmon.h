@@ -108,15 +108,20 @@ enum aggmon_gauge_kind {
  *
  * @id: in: the gauge to describe, or 0 to find it by @name and @item;
  *	out: the gauge's id.
- * @flags: must be 0.
+ * @flags: 0, or %AGGMON_GAUGE_INFO_F_OWNER (with @id 0) to find the user
+ *	gauge of @owner_uid by @name and @item.  Without it, a user gauge
+ *	found by name is the caller's own or, if the caller has none, the
+ *	only one of that name (several: ENOTUNIQ): user gauges are named
+ *	per owner.
  * @kind: out: an &enum aggmon_gauge_kind.
  * @name: in (when @id is 0) and out: dotted class name, for example
  *	"net.e100.tx_packets".
  * @item: in (when @id is 0) and out: the instance, for example "eth0";
  *	empty for a gauge without items.
  * @unit: out: unit of the value, for example "packets"; may be empty.
- * @owner_uid: out: for a user gauge, the uid of its creator as the
- *	caller's user namespace sees it; 0 for a kernel gauge.
+ * @owner_uid: in, with %AGGMON_GAUGE_INFO_F_OWNER: the owner to look
+ *	for; out: for a user gauge, the uid of its creator as the caller's
+ *	user namespace sees it; 0 for a kernel gauge.
  * @__reserved: out: 0.
  */
 struct aggmon_gauge_info {
@@ -131,6 +136,9 @@ struct aggmon_gauge_info {
 };
 
 #define AGGMON_GAUGE_INFO_SIZE_VER0	136
+
+/* Find the user gauge of owner_uid by name (struct aggmon_gauge_info). */
+#define AGGMON_GAUGE_INFO_F_OWNER	(1U << 0)
 
 /**
  * struct aggmon_gauge_read_attr - attr of %AGGMON_GAUGE_READ

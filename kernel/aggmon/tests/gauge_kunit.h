@@ -4,6 +4,7 @@
  * gauge.c so that static helpers are testable.
  */
 #include <kunit/test.h>
+#include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -143,10 +144,10 @@ static void aggmon_test_register_lookup(struct kunit *test)
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(a->id), a);
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(b->id), b);
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.lookup", "eth1"), b);
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.lookup_single", ""), c);
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", ""));
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "eth2"));
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.lookup", "eth1", NULL), b);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.lookup_single", "", NULL), c);
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "", NULL));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "eth2", NULL));
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find(0));
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find((u64)AGGMON_GAUGE_ID_MAX + 1));
 	rcu_read_unlock();
@@ -154,7 +155,7 @@ static void aggmon_test_register_lookup(struct kunit *test)
 	aggmon_gauge_unregister(b);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, aggmon_gauge_find(b->id));
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "eth1"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.lookup", "eth1", NULL));
 	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find(a->id), a);
 	rcu_read_unlock();
 	aggmon_gauge_unregister(a);
@@ -273,7 +274,7 @@ static void aggmon_test_kernel_api(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, aggmon_test_entry(&g));
 	aggmon_gauge_destroy(&g);
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.api", "eth0"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.api", "eth0", NULL));
 	rcu_read_unlock();
 }
 
@@ -321,7 +322,7 @@ static void aggmon_test_static_gauge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 6);
 	aggmon_gauge_add(g, -2);
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.static", ""), entry);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.static", "", NULL), entry);
 	KUNIT_EXPECT_EQ(test, aggmon_entry_read(entry), 4);
 	rcu_read_unlock();
 
@@ -335,7 +336,7 @@ static void aggmon_test_static_gauge(struct kunit *test)
 			    AGGMON_TEST_ADDR(shares));
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(g), 4);
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static_other", "x"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static_other", "x", NULL));
 	rcu_read_unlock();
 
 	/*
@@ -349,7 +350,7 @@ static void aggmon_test_static_gauge(struct kunit *test)
 			    AGGMON_TEST_ADDR(shares));
 	rcu_barrier();
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static", ""));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.static", "", NULL));
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, aggmon_test_static_sum(), 4);
 	aggmon_gauge_add(g, 3);
@@ -544,9 +545,9 @@ static void aggmon_test_rename(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_id(&g), id);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_read(&g), 7);
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3"),
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3", NULL),
 			    aggmon_test_entry(&g));
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth0"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth0", NULL));
 	aggmon_entry_item(aggmon_test_entry(&g), item);
 	rcu_read_unlock();
 	KUNIT_EXPECT_STREQ(test, item, "ens3");
@@ -566,7 +567,7 @@ static void aggmon_test_rename(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, item), -ENAMETOOLONG);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "ens3"), 0);
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3"),
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.rename", "ens3", NULL),
 			    aggmon_test_entry(&g));
 	rcu_read_unlock();
 
@@ -576,8 +577,8 @@ static void aggmon_test_rename(struct kunit *test)
 	aggmon_gauge_destroy(&g);
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(&g, "eth2"), 0);
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth1"));
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth2"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth1", NULL));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.rename", "eth2", NULL));
 	rcu_read_unlock();
 }
 
@@ -635,7 +636,7 @@ static void aggmon_test_name_hash(struct kunit *test)
 	for (i = 0; i < AGGMON_TEST_NAMES; i++) {
 		snprintf(item, sizeof(item), "q%u", i);
 		KUNIT_EXPECT_PTR_EQ(test,
-				    aggmon_gauge_find_name("test.hash", item),
+				    aggmon_gauge_find_name("test.hash", item, NULL),
 				    g[i]);
 	}
 	rcu_read_unlock();
@@ -643,17 +644,99 @@ static void aggmon_test_name_hash(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_gauge_rename(g[0]->gauge, "moved"), 0);
 	KUNIT_EXPECT_TRUE(test, aggmon_test_in_bucket(g[0], "test.hash", "moved"));
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.hash", "moved"),
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_gauge_find_name("test.hash", "moved", NULL),
 			    g[0]);
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.hash", "q0"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.hash", "q0", NULL));
 	rcu_read_unlock();
 
 	for (i = 0; i < AGGMON_TEST_NAMES; i++)
 		aggmon_gauge_unregister(g[i]);
 	KUNIT_EXPECT_FALSE(test, aggmon_test_in_bucket(g[0], "test.hash", "moved"));
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.hash", "q1"));
+	KUNIT_EXPECT_NULL(test, aggmon_gauge_find_name("test.hash", "q1", NULL));
 	rcu_read_unlock();
+}
+
+/* Runs as real uid @uid from here until aggmon_test_uid_end(). */
+static const struct cred *aggmon_test_uid_begin(struct kunit *test, u32 uid)
+{
+	struct cred *cred = prepare_creds();
+
+	KUNIT_ASSERT_NOT_NULL(test, cred);
+	cred->uid = KUIDT_INIT(uid);
+	return override_creds(cred);
+}
+
+static void aggmon_test_uid_end(const struct cred *old)
+{
+	const struct cred *cred = current_cred();
+
+	revert_creds(old);
+	put_cred(cred);
+}
+
+/* A user gauge of @uid; the entry, or the error. */
+static struct aggmon_gauge_entry *
+aggmon_test_user_gauge(struct kunit *test, u32 uid, const char *item)
+{
+	const struct cred *old = aggmon_test_uid_begin(test, uid);
+	struct aggmon_gauge_entry *entry;
+
+	entry = aggmon_gauge_register(NULL, "user.test.owned", item, NULL,
+				      AGGMON_GAUGE_USER, 0);
+	aggmon_test_uid_end(old);
+	return entry;
+}
+
+/* Looks (user.test.owned, @item) up as @uid, for @owner or NULL. */
+static struct aggmon_gauge_entry *
+aggmon_test_find_as(struct kunit *test, u32 uid, const char *item,
+		    const kuid_t *owner)
+{
+	const struct cred *old = aggmon_test_uid_begin(test, uid);
+	struct aggmon_gauge_entry *entry;
+
+	rcu_read_lock();
+	entry = aggmon_gauge_find_name("user.test.owned", item, owner);
+	rcu_read_unlock();
+	aggmon_test_uid_end(old);
+	return entry;
+}
+
+/*
+ * User gauges are named per owner: two uids may each have
+ * (user.test.owned, x), one uid only one.  A lookup finds the caller's
+ * own, or the only one, or says -ENOTUNIQ; one for an owner finds that
+ * owner's.
+ */
+static void aggmon_test_user_names(struct kunit *test)
+{
+	const kuid_t a_uid = KUIDT_INIT(5001), b_uid = KUIDT_INIT(5002);
+	const kuid_t none = KUIDT_INIT(5009);
+	struct aggmon_gauge_entry *a, *b;
+
+	a = aggmon_test_user_gauge(test, 5001, "x");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_EXPECT_TRUE(test, uid_eq(a->owner, a_uid));
+	/* Before b has one, anyone finds a's. */
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5003, "x", NULL), a);
+	b = aggmon_test_user_gauge(test, 5002, "x");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_user_gauge(test, 5001, "x"),
+			    ERR_PTR(-EEXIST));
+
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5001, "x", NULL), a);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5002, "x", NULL), b);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5003, "x", NULL),
+			    ERR_PTR(-ENOTUNIQ));
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5003, "x", &a_uid), a);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5001, "x", &b_uid), b);
+	KUNIT_EXPECT_NULL(test, aggmon_test_find_as(test, 5003, "x", &none));
+	KUNIT_EXPECT_NULL(test, aggmon_test_find_as(test, 5003, "y", NULL));
+
+	aggmon_gauge_unregister(a);
+	KUNIT_EXPECT_PTR_EQ(test, aggmon_test_find_as(test, 5003, "x", NULL), b);
+	aggmon_gauge_unregister(b);
 }
 
 /* A prepared gauge takes updates before init, and starts at 0 there. */
@@ -690,6 +773,7 @@ static struct kunit_case aggmon_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_static_flag_ignored),
 	KUNIT_CASE(aggmon_test_rename),
 	KUNIT_CASE(aggmon_test_name_hash),
+	KUNIT_CASE(aggmon_test_user_names),
 	KUNIT_CASE(aggmon_test_prepare),
 	{}
 };
@@ -710,7 +794,7 @@ static u64 aggmon_test_core_id(const char *name)
 	u64 id;
 
 	rcu_read_lock();
-	entry = aggmon_gauge_find_name(name, "");
+	entry = aggmon_gauge_find_name(name, "", NULL);
 	id = entry ? entry->id : 0;
 	rcu_read_unlock();
 	return id;
@@ -806,7 +890,7 @@ static void aggmon_test_core_nr_running(struct kunit *test)
 	for_each_possible_cpu(cpu) {
 		snprintf(item, sizeof(item), "cpu%d", cpu);
 		rcu_read_lock();
-		entry = aggmon_gauge_find_name("sched.nr_running", item);
+		entry = aggmon_gauge_find_name("sched.nr_running", item, NULL);
 		r->ids[cpu] = entry ? entry->id : 0;
 		rcu_read_unlock();
 		if (!r->ids[cpu])
