@@ -1,6 +1,6 @@
 # aggmon: the top-level targets; each one is a script in scripts/.
 
-.PHONY: demo check shell bench fuzz series clean
+.PHONY: demo check shell bench fuzz kcsan series clean
 
 demo:
 	@scripts/demo.sh
@@ -16,6 +16,9 @@ bench:
 
 fuzz:
 	@scripts/fuzz.sh
+
+kcsan:
+	@scripts/kcsan.sh
 
 series:
 	@scripts/setup.sh && scripts/assemble.sh && scripts/series.sh

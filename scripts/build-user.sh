@@ -17,6 +17,12 @@ done
 # built for a number no kernel has: each must skip, saying why.
 gcc "${cflags[@]}" -D__NR_aggmon=1023 -o "$out/aggmon_base_test_nosys" \
 	"$TOP/selftests/aggmon/aggmon_base_test.c"
+# make kcsan's watch test: a fifth of the updates and attach cycles, a
+# quarter of the hotplug rounds, so that it fits its timeouts on the
+# slower KCSAN kernel.
+gcc "${cflags[@]}" -DBUDGET_MODEL_UPDATES=200000L -DSTORM_CYCLES=2000L \
+	-DHOTPLUG_ROUNDS=5 -o "$out/aggmon_watch_kcsan_test" \
+	"$TOP/selftests/aggmon/aggmon_watch_test.c"
 # The syscall fuzzer: make check's selftests job and make fuzz (guest: /bin).
 gcc "${cflags[@]}" -o "$out/aggmon_fuzz" "$TOP/selftests/aggmon/aggmon_fuzz.c"
 # The user gauge that aggmon_tool_test.sh drives (guest: /bin).

@@ -75,6 +75,19 @@ run_selftests() {
 	fi
 }
 
+# The leaks job: the test kernel with kmemleak on (scripts/guest/job-leaks.sh).
+run_leaks() {
+	local counts
+	"$TOP/scripts/qemu-run.sh" test leaks 900 >"$logs/qemu-leaks.log" 2>&1
+	sed -n '/^AGGMON-TEST-BEGIN/,/^AGGMON-TEST-END/p' "$BUILD/qemu-leaks.log" \
+		>"$logs/leaks.tap"
+	counts=$(tap_counts "$logs/leaks.tap")
+	grep -qE 'kernel reported a problem|time limit|did not finish' \
+		"$logs/qemu-leaks.log" && counts="${counts% *} $((${counts#* } + 1))"
+	grep '^not ok' -A12 "$logs/leaks.tap" >&2
+	record "kmemleak job (QEMU, 4 CPUs)" $counts
+}
+
 # The fleet end to end: three QEMU members, systemd-journal-remote and
 # Prometheus on 127.0.0.1, the fleet query (scripts/fleet-e2e.sh).
 run_fleet() {
@@ -140,8 +153,10 @@ if "$TOP/scripts/build-kernel.sh" test >"$logs/kernel-test.log" 2>&1; then
 	record "QEMU test kernel build" 1 0
 	if [ $user_ok = 1 ] && "$TOP/scripts/initramfs.sh" test >>"$logs/user.log" 2>&1; then
 		run_selftests
+		run_leaks
 	else
 		record "kselftests (QEMU, 4 CPUs)" 0 1
+		record "kmemleak job (QEMU, 4 CPUs)" 0 1
 	fi
 	if [ $user_ok = 1 ]; then
 		run_fleet

@@ -23,6 +23,8 @@ logf=$BUILD/qemu-$job.log
 # CPUs, preemption and KASAN (scripts/config/test.config); other boots
 # run none.
 kargs="console=ttyS0 aggmon.job=$job panic=-1 loglevel=6 tsc=reliable"
+# The leaks job runs with kmemleak (scripts/config/test.config).
+[ "$job" = leaks ] && kargs="$kargs kmemleak=on"
 if [ "$job" = selftests ]; then
 	kargs="$kargs kunit.filter_glob=aggmon_gauge.aggmon_test_static_race"
 else

@@ -34,30 +34,4 @@ done
 echo "AGGMON-TEST-BEGIN aggmon_fuzz"
 aggmon_fuzz -n 100000 -t 4 || rc=1
 echo "AGGMON-TEST-END aggmon_fuzz"
-# Last, kmemleak over the whole job: no object allocated through aggmon
-# may be left unreferenced by all the tests above.  It reports only
-# objects older than 5 s, hence the wait.
-echo "AGGMON-TEST-BEGIN kmemleak"
-echo "1..1"
-leak=/sys/kernel/debug/kmemleak
-[ -e $leak ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-if [ -w $leak ]; then
-	sleep 6
-	echo scan >$leak
-	awk '/^unreferenced object/ { head = $0; ours = 0 }
-	     /\[</ && /aggmon/ && !ours { ours = 1; n++; print "# " head; print "# " $0 }
-	     END { exit n > 0 }' $leak >/tmp/leaks
-	if [ $? -eq 0 ]; then
-		echo "ok 1 kmemleak: no unreferenced aggmon object after the selftests"
-	else
-		cat /tmp/leaks
-		echo "not ok 1 kmemleak: unreferenced aggmon objects after the selftests"
-		rc=1
-	fi
-else
-	# scripts/config/test.config has it: its absence is a regression.
-	echo "not ok 1 kmemleak: no $leak (CONFIG_DEBUG_KMEMLEAK)"
-	rc=1
-fi
-echo "AGGMON-TEST-END kmemleak"
 exit $rc

@@ -745,6 +745,8 @@ TEST_F(limit, names_per_owner)
 	if (!pid) {
 		int own;
 
+		/* Root's gauge must go when root closes it. */
+		close(fd);
 		close(release[1]);
 		EXPECT_EQ(0, aggmon_drop_privileges());
 		CHILD_BAIL();
