@@ -29,6 +29,7 @@ struct aggmon_watch;
  * @static_shares: @pcpu are a static gauge's own shares, never freed
  * @watch: what feeds its updates to statistics, NULL while none watch it
  * @aggs: the aggregations of its deltas, under RCU for updaters
+ * @name_node: its place in the registry's hash of names
  * @rcu: frees the entry and @pcpu (unless static) after readers of the
  *	registry are done
  * @name: dotted class name
