@@ -36,4 +36,6 @@ sed 's/^/  /' "$BUILD/kcsan-races.txt"
 other=$(grep -E "$SPLAT_RE" "$logf" | grep -v 'KCSAN' | grep -cvE '^\[ *[0-9.]+\] =+$' || true)
 ours=$(grep -c ' aggmon BUG' "$BUILD/kcsan-races.txt" || true)
 echo "kernel reports other than data races: $other"
+echo "KCSAN's counters at the end:"
+sed -n '/^AGGMON-KCSAN-STATS$/,/^AGGMON-KCSAN-STATS-END$/p' "$logf" | sed '1d;$d;s/^/  /'
 [ "${rc:-1}" = 0 ] && [ "$other" = 0 ] && [ "$ours" = 0 ]

@@ -15,4 +15,10 @@ done
 echo "AGGMON-TEST-BEGIN aggmon_fuzz"
 aggmon_fuzz -n 100000 -t 4 || rc=1
 echo "AGGMON-TEST-END aggmon_fuzz"
+# What KCSAN did meanwhile (watchpoints set up, races seen): proof that
+# it ran, whatever it found.
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+echo "AGGMON-KCSAN-STATS"
+cat /sys/kernel/debug/kcsan 2>&1 | head -20
+echo "AGGMON-KCSAN-STATS-END"
 exit $rc
