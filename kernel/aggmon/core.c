@@ -16,7 +16,9 @@
  *                                       removal; the first attach to a
  *                                       gauge waits for a grace period)
  *     xa_lock of the gauge registry    (gauge.c)
- *   aggmon_register_mutex              (gauge.c: registration)
+ *   aggmon_register_mutex              (gauge.c: registration, the name
+ *                                       hash, renames, and the first
+ *                                       step of a gauge's removal)
  *     xa_lock of the gauge registry
  *   aggmon_agg_mutex                   (agg.c: the aggregation registry)
  *   threshold->read_mutex              (threshold.c: one reader at a time)

@@ -52,9 +52,12 @@
  * GAUGE_INFO by name, each registration) compares the entries of one
  * bucket rather than every gauge: n / AGGMON_NAME_BUCKETS on average for
  * n gauges.  The hash is siphash under a key drawn at the first
- * registration, so names that users choose cannot be aimed at one bucket.
- * Readers walk a bucket under RCU; the registry's mutex serialises the
- * writers.
+ * registration (early in boot, when the key may be weaker than later),
+ * so distinct names that users choose are not easily aimed at one
+ * bucket.  The owner is not hashed: the user gauges of one name, one per
+ * owner, share a bucket, which the per-user quotas bound (a user's
+ * subordinate uids share its quota).  Readers walk a bucket under RCU;
+ * the registry's mutex serialises the writers.
  *
  * User gauges are named per owner: (name, item) is unique among the user
  * gauges of one real uid, so no user can take another's names before it

@@ -36,6 +36,10 @@ static const enum ucount_type aggmon_ucount_types[AGGMON_NR_QUOTAS] = {
  * aggmon_quota_charge() - count one more object against the current user
  * @quota: the type of object
  *
+ * The real uid, as the quotas always counted and the docs say, where
+ * inotify charges the effective one: a set-user-ID program's objects
+ * count against whoever ran it.
+ *
  * Context: process context, may sleep.
  * Return: the ucounts charged, to pass to aggmon_quota_uncharge(), or
  * ERR_PTR(-EMFILE) if the user, or the creator of a user namespace it is

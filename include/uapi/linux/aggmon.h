@@ -109,7 +109,8 @@ enum aggmon_gauge_kind {
  * @id: in: the gauge to describe, or 0 to find it by @name and @item;
  *	out: the gauge's id.
  * @flags: 0, or %AGGMON_GAUGE_INFO_F_OWNER (with @id 0) to find the user
- *	gauge of @owner_uid by @name and @item.  Without it, a user gauge
+ *	gauge of @owner_uid by @name and @item (a kernel gauge, outside
+ *	"user.", is found by name alone either way).  Without it, a user gauge
  *	found by name is the caller's own or, if the caller has none, the
  *	only one of that name (several: ENOTUNIQ): user gauges are named
  *	per owner.
