@@ -749,7 +749,7 @@ static void close_all(int *fds, unsigned int n)
  * HEADROOM_CAP).  Everything is closed again.  0, or -1 if something
  * failed otherwise.
  */
-static int headroom(long room[4])
+static int quota_room(long room[4])
 {
 	struct aggmon_agg_create_attr agg;
 	char item[AGGMON_ITEM_LEN];
@@ -804,7 +804,7 @@ static int headroom(long room[4])
 	close_all(fds, nfd);
 	return 0;
 fail:
-	fprintf(stderr, "# headroom: kind %d after %ld: %s\n", k,
+	fprintf(stderr, "# quota room: kind %d after %ld: %s\n", k,
 		k < 4 ? room[k] : -1L, strerror(errno));
 	close_all(fds, nfd);
 	return -1;
@@ -838,7 +838,7 @@ static int as_nobody(int (*fn)(void *), void *shared)
 
 static int headroom_fn(void *room)
 {
-	return headroom(room);
+	return quota_room(room);
 }
 
 struct fuzz_args {
@@ -858,7 +858,7 @@ static int fuzz_nobody(void *st)
 /* Both uids' headroom, root's in @room[0], nobody's in @room[1]. */
 static int headroom_both(long (*room)[4], long *shared)
 {
-	if (headroom(room[0]) || as_nobody(headroom_fn, shared))
+	if (quota_room(room[0]) || as_nobody(headroom_fn, shared))
 		return -1;
 	memcpy(room[1], shared, sizeof(room[1]));
 	return 0;

@@ -844,8 +844,8 @@ static void ns_user(struct __test_metadata *_metadata, uid_t uid,
 		if (++n > LIMIT)
 			break;
 	}
-	EXPECT_EQ(EMFILE, fd < 0 ? errno : 0) TH_LOG("uid %u: %s", uid,
-						    strerror(errno));
+	EXPECT_EQ(EMFILE, fd < 0 ? errno : 0)
+		TH_LOG("uid %u: %s", uid, strerror(errno));
 	EXPECT_EQ(1, write(result, &n, 1));
 	EXPECT_EQ(0, read(release, &c, 1));
 	CHILD_EXIT();

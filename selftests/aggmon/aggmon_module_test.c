@@ -78,13 +78,13 @@ static int unload_module(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
 
-static void load(struct __test_metadata *_metadata, const char *name)
+static void load_ok(struct __test_metadata *_metadata, const char *name)
 {
 	ASSERT_EQ(0, load_module(name))
 		TH_LOG("load %s: %s", name, strerror(errno));
 }
 
-static void unload(struct __test_metadata *_metadata, const char *name)
+static void unload_ok(struct __test_metadata *_metadata, const char *name)
 {
 	ASSERT_EQ(0, unload_module(name))
 		TH_LOG("remove %s: %s", name, strerror(errno));
@@ -237,12 +237,12 @@ TEST(queue_sample_removed_while_watched)
 	if (!have_module(QUEUE_MOD))
 		SKIP(return, "no %s/%s.ko", module_dir(), QUEUE_MOD);
 	unload_module(QUEUE_MOD);
-	load(_metadata, QUEUE_MOD);
+	load_ok(_metadata, QUEUE_MOD);
 	watch_queue(_metadata, &w);
 	ASSERT_EQ(0, aggmon_find(QUEUE_GAUGE, "b", &gid_b));
 
 	/* Removal does not wait for the watchers, nor fail for them. */
-	unload(_metadata, QUEUE_MOD);
+	unload_ok(_metadata, QUEUE_MOD);
 	ASSERT_EQ(-1, aggmon_find(QUEUE_GAUGE, "a", &id));
 	ASSERT_EQ(ENOENT, errno);
 	ASSERT_EQ(0, aggmon_listed(w.gid));
@@ -250,13 +250,13 @@ TEST(queue_sample_removed_while_watched)
 	check_watchers_gone(_metadata, &w);
 
 	/* Again: fresh gauges, which a new statistic can watch. */
-	load(_metadata, QUEUE_MOD);
+	load_ok(_metadata, QUEUE_MOD);
 	ASSERT_EQ(0, aggmon_find(QUEUE_GAUGE, "a", &again));
 	ASSERT_NE(w.gid, again);
 	ASSERT_NE(gid_b, again);
 	fd = stat_create(again, ABSOLUTE, 0, 0, &id);
 	ASSERT_LE(0, fd);
-	unload(_metadata, QUEUE_MOD);
+	unload_ok(_metadata, QUEUE_MOD);
 	close(fd);
 }
 
@@ -277,7 +277,7 @@ TEST(timing_sample_removed_while_open)
 	if (!have_module(TIMING_MOD))
 		SKIP(return, "no %s/%s.ko", module_dir(), TIMING_MOD);
 	unload_module(TIMING_MOD);
-	load(_metadata, TIMING_MOD);
+	load_ok(_metadata, TIMING_MOD);
 	fd = agg_open(0, WORK_AGG);
 	ASSERT_LE(0, fd) TH_LOG("open %s: %s", WORK_AGG, strerror(errno));
 	ASSERT_EQ(0, agg_info(fd, &info));
@@ -286,7 +286,7 @@ TEST(timing_sample_removed_while_open)
 	/* Work items run every 100 ms: wait for one to be timed. */
 	wait_for_records(_metadata, fd);
 
-	unload(_metadata, TIMING_MOD);
+	unload_ok(_metadata, TIMING_MOD);
 	ASSERT_EQ(0, agg_snapshot_all(fd, 0, 0, &s));
 	ASSERT_EQ((__u32)AGGMON_AGG_GONE, s.info.state);
 	ASSERT_EQ(old_id, s.info.id);
@@ -297,14 +297,14 @@ TEST(timing_sample_removed_while_open)
 	ASSERT_EQ(-1, agg_open(old_id, NULL));
 	ASSERT_EQ(ENOENT, errno);
 
-	load(_metadata, TIMING_MOD);
+	load_ok(_metadata, TIMING_MOD);
 	fd2 = agg_open(0, WORK_AGG);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, agg_info(fd2, &info));
 	ASSERT_EQ(0u, info.state);
 	ASSERT_EQ(0, agg_info(fd, &info));
 	ASSERT_EQ((__u32)AGGMON_AGG_GONE, info.state);
-	unload(_metadata, TIMING_MOD);
+	unload_ok(_metadata, TIMING_MOD);
 	ASSERT_EQ(0, agg_info(fd2, &info));
 	ASSERT_EQ((__u32)AGGMON_AGG_GONE, info.state);
 	close(fd2);
@@ -371,13 +371,13 @@ TEST(no_leak_after_removals)
 	unload_module(QUEUE_MOD);
 	unload_module(TIMING_MOD);
 	for (i = 0; i < LEAK_CYCLES; i++) {
-		load(_metadata, QUEUE_MOD);
-		load(_metadata, TIMING_MOD);
+		load_ok(_metadata, QUEUE_MOD);
+		load_ok(_metadata, TIMING_MOD);
 		watch_queue(_metadata, &w);
 		fd = agg_open(0, WORK_AGG);
 		ASSERT_LE(0, fd);
-		unload(_metadata, TIMING_MOD);
-		unload(_metadata, QUEUE_MOD);
+		unload_ok(_metadata, TIMING_MOD);
+		unload_ok(_metadata, QUEUE_MOD);
 		check_watchers_gone(_metadata, &w);
 		close(fd);
 	}
