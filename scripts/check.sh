@@ -14,13 +14,18 @@ logs=$BUILD/logs
 mkdir -p "$logs"
 total_pass=0 total_fail=0
 summary=()
+# Where the time goes: seconds since the previous stage was recorded.
+stage_start=$SECONDS
 
 # record STAGE PASSED FAILED
 record() {
-	summary+=("$(printf '%-40s %6d %6d' "$1" "$2" "$3")")
+	local secs=$((SECONDS - stage_start))
+
+	stage_start=$SECONDS
+	summary+=("$(printf '%-40s %6d %6d %6d' "$1" "$2" "$3" "$secs")")
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
-	log "$1: $2 passed, $3 failed"
+	log "$1: $2 passed, $3 failed ($secs s)"
 }
 
 # tap_counts FILE: "passed failed" from TAP "ok"/"not ok" lines; a
@@ -119,6 +124,8 @@ if ! "$TOP/scripts/assemble.sh" >"$logs/assemble.log" 2>&1; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+log "setup and assembly: $((SECONDS - stage_start)) s"
+stage_start=$SECONDS
 
 # Where __NR_aggmon is not aggmon() (this host: a kernel without the
 # series, where it is nothing or setxattrat(); or a number no kernel
@@ -187,7 +194,7 @@ else
 fi
 
 echo
-printf '%-40s %6s %6s\n' "stage" "passed" "failed"
+printf '%-40s %6s %6s %6s\n' "stage" "passed" "failed" "s"
 printf '%s\n' "${summary[@]}"
 echo
 echo "$total_pass passed, $total_fail failed"

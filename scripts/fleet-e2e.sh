@@ -124,7 +124,10 @@ for m in "${members[@]}"; do
 done
 pport=$(free_port)
 {
-	printf '%s\n' global: '  scrape_interval: 1s' '  scrape_timeout: 1s' \
+	# A member's httpd answers within a second when its host is quiet,
+	# but not always when make check's other guests share its 2 cores
+	# (m2 and m3 timed out once at 1 s): give each scrape 3 s.
+	printf '%s\n' global: '  scrape_interval: 3s' '  scrape_timeout: 3s' \
 		scrape_configs:
 	for m in "${members[@]}"; do
 		printf '%s\n' "  - job_name: $m" "    metrics_path: /metrics.om" \
@@ -203,15 +206,16 @@ promql_is() {
 	python3 "$check_py" promql "$pport" "$1" >"$tmp/got" 2>&1 &&
 		cmp -s "$2" "$tmp/got"
 }
-wait_until 30 promql_is 'up == 1' "$tmp/up.want"
-python3 "$check_py" promql "$pport" up >"$tmp/got" 2>&1
-if cmp -s "$tmp/up.want" "$tmp/got"; then
+# Passes when one scrape round reached all three; a later query could
+# catch one scrape slow again, which says nothing about the members.
+if wait_until 60 promql_is 'up == 1' "$tmp/up.want"; then
 	report pass "Prometheus scrapes the three members: up == 1"
 else
+	python3 "$check_py" promql "$pport" up >>"$tmp/got" 2>&1
 	python3 "$check_py" targets "$pport" >>"$tmp/got" 2>&1
 	report fail "Prometheus scrapes the three members: up == 1" "$tmp/got"
 fi
-wait_until 10 promql_is 'aggmon_user_fleet_load{item="q"}' "$tmp/value.want"
+wait_until 30 promql_is 'aggmon_user_fleet_load{item="q"}' "$tmp/value.want"
 if cmp -s "$tmp/value.want" "$tmp/got"; then
 	report pass "PromQL: each member's gauge as the member reads it ($(paste -sd, "$tmp/got"))"
 else
@@ -223,7 +227,7 @@ for m in "${members[@]}"; do
 	echo "$m $((${cycles[$m]} - ${restart[$m]}))"
 done >"$tmp/fired.want"
 q='sum by (job) (aggmon_monitor_events_total{type="fired"})'
-wait_until 10 promql_is "$q" "$tmp/fired.want"
+wait_until 30 promql_is "$q" "$tmp/fired.want"
 if cmp -s "$tmp/fired.want" "$tmp/got"; then
 	report pass "PromQL: each monitor's fired events ($(paste -sd, "$tmp/got"), m1's since its restart)"
 else
