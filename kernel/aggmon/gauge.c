@@ -97,8 +97,13 @@ static DEFINE_PER_CPU(s64, aggmon_sink);
 
 static DEFINE_XARRAY_ALLOC1(aggmon_gauges);
 static DEFINE_MUTEX(aggmon_register_mutex);
-static seqcount_mutex_t aggmon_item_seq =
-	SEQCNT_MUTEX_ZERO(aggmon_item_seq, &aggmon_register_mutex);
+/*
+ * Renames, under aggmon_register_mutex.  A plain seqcount, not one tied
+ * to the mutex: readers are under rcu_read_lock(), where PREEMPT_RT's
+ * seqcount_mutex_t readers would take the mutex to wait out a writer.
+ * The writer disables preemption instead, so a reader spins briefly.
+ */
+static seqcount_t aggmon_item_seq = SEQCNT_ZERO(aggmon_item_seq);
 static u32 aggmon_next_id;
 
 #define AGGMON_NAME_HASH_BITS	10
@@ -606,11 +611,13 @@ int aggmon_gauge_rename(struct aggmon_gauge *gauge, const char *item)
 		 * and miss the gauge it wants: the sequence count makes it
 		 * look again.
 		 */
+		preempt_disable();
 		write_seqcount_begin(&aggmon_item_seq);
 		hlist_del_rcu(&entry->name_node);
 		strscpy_pad(entry->item, item);
 		aggmon_name_add(entry);
 		write_seqcount_end(&aggmon_item_seq);
+		preempt_enable();
 	}
 	mutex_unlock(&aggmon_register_mutex);
 	return err;

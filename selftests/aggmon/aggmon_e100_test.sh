@@ -10,18 +10,19 @@
 #    counters in /sys/class/net/IF/statistics exactly (eth1's read in its
 #    namespace, with a sysfs mounted there);
 #  - net.e100.xmit_ns counts exactly eth0's transmitted packets, under
-#    eth0's ifindex;
+#    eth0's PCI address;
 #  - a rate threshold on eth0's transmit packets fires during a ping flood
 #    and is cancelled by time alone after it;
 #  - renaming eth0 renames its gauges, keeping ids and values;
 #  - unbinding eth0's PCI device while a statistic and thresholds watch
 #    its gauges ends them with GONE events, and binding it again creates
-#    fresh gauges (new ids, zero) and a fresh key in net.e100.xmit_ns.
+#    fresh gauges (new ids, zero), while net.e100.xmit_ns counts on
+#    under the same key and holds one key per NIC, none dropped.
 # The kernel log is checked for splats by whoever runs the guest.
 # Needs busybox (sh, ip, ping, unshare, nsenter) and the aggmon tool in
 # $AGGMON or PATH.  Prints TAP.
 
-PLAN=27
+PLAN=28
 KSFT_SKIP=4
 PINGS=50
 
@@ -116,7 +117,28 @@ sysfs_stat() {
 	fi
 }
 
-# xmit_count IFINDEX: the values net.e100.xmit_ns holds under IFINDEX
+# pci_key ADDRESS: the key of a NIC in net.e100.xmit_ns,
+# domain << 16 | bus << 8 | device << 3 | function.
+pci_key() {
+	local dom bus dev fn rest
+
+	dom=${1%%:*}
+	rest=${1#*:}
+	bus=${rest%%:*}
+	rest=${rest#*:}
+	dev=${rest%%.*}
+	fn=${rest#*.}
+	echo $((0x$dom << 16 | 0x$bus << 8 | 0x$dev << 3 | fn))
+}
+
+# xmit_keys: the keys net.e100.xmit_ns holds, sorted, on one line.
+xmit_keys() {
+	"$AGGMON" agg dump name net.e100.xmit_ns >"$tmp/dump" 2>"$tmp/dump.err" ||
+		{ echo none; return; }
+	awk '/^ *[0-9]+$/ { print $1 }' "$tmp/dump" | sort -n | tr '\n' ' '
+}
+
+# xmit_count KEY: the values net.e100.xmit_ns holds under KEY
 # (the counts of its buckets summed), or "none".
 xmit_count() {
 	"$AGGMON" agg dump name net.e100.xmit_ns >"$tmp/dump" 2>"$tmp/dump.err" ||
@@ -242,10 +264,11 @@ xmit_vs_tx() {
 	echo "$c $t2"
 }
 
-ifindex=$(cat /sys/class/net/eth0/ifindex)
-set -- $(xmit_vs_tx "$ifindex")
+pci=$(basename "$(readlink /sys/class/net/eth0/device)")
+key=$(pci_key "$pci")
+set -- $(xmit_vs_tx "$key")
 expect_eq "$2" "$1" \
-	"net.e100.xmit_ns counts eth0's transmitted packets under ifindex $ifindex"
+	"net.e100.xmit_ns counts eth0's transmitted packets under its PCI address $pci (key $key)"
 
 ### a rate threshold fires during a flood and is cancelled after it
 
@@ -284,7 +307,6 @@ expect_eq "$id none" \
 
 ### unbind: GONE to every watcher; bind: fresh gauges
 
-pci=$(basename "$(readlink /sys/class/net/eth0/device)")
 old_id=$(gauge_id net.e100.tx_packets:eth0)
 "$AGGMON" watch net.e100.tx_packets:eth0 absolute above 1000000000 \
 	-- net.e100.rx_bytes:eth0 hwm below-cancel 0 \
@@ -308,6 +330,8 @@ expect_eq "none" "$(gauge net.e100.tx_packets:eth0)" \
 expect_eq "0" "$("$AGGMON" gauge list | grep -c ':eth0\| eth0 ')" \
 	"unbind: no gauge of eth0 is left"
 
+# The NIC is gone: what net.e100.xmit_ns holds under its key stays.
+before=$(xmit_count "$key")
 echo "$pci" >/sys/bus/pci/drivers/e100/bind
 wait_for "[ -e /sys/class/net/eth0 ]"
 new_id=$("$AGGMON" -j gauge show net.e100.tx_packets:eth0 |
@@ -321,13 +345,25 @@ fi
 expect_eq "0 0 0 0" "$("$AGGMON" gauge read net.e100.tx_packets:eth0 \
 	net.e100.rx_packets:eth0 net.e100.tx_bytes:eth0 net.e100.rx_bytes:eth0)" \
 	"bind: the fresh gauges start at 0"
-new_ifindex=$(cat /sys/class/net/eth0/ifindex)
 ip addr add 10.0.0.1/24 dev eth0
 ip link set eth0 up
 wait_for "ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1"
 wait_for settled
-set -- $(xmit_vs_tx "$new_ifindex")
-expect_eq "$2" "$1" "bind: net.e100.xmit_ns counts the new eth0 under its new ifindex"
+set -- $(xmit_vs_tx "$key")
+expect_eq "$2" "$(($1 - before))" \
+	"bind: net.e100.xmit_ns counts the new eth0's packets on under key $key (it held $before)"
+# One key per NIC, whatever its ifindex or namespace: both NICs' keys
+# (eth1's in its own namespace; eth0's after a bind gave it a new
+# ifindex), and nothing dropped.
+want=
+for dev in /sys/bus/pci/drivers/e100/*:*; do
+	want="$want$(pci_key "$(basename "$dev")")
+"
+done
+want=$(printf '%s' "$want" | sort -n | tr '\n' ' ')
+got=$(xmit_keys)
+grep -q dropped "$tmp/dump.err" && got="$got; $(cat "$tmp/dump.err")"
+expect_eq "$want" "$got" "net.e100.xmit_ns holds exactly one key per e100 NIC, none dropped"
 
 if [ $n -ne $PLAN ]; then
 	echo "# planned $PLAN tests, ran $n"
