@@ -84,15 +84,46 @@ static void hint_items(const char *name)
 		      found > MAX_HINTS ? " ..." : "");
 }
 
+/*
+ * The owner of "NAME[:ITEM]@UID": 1 and *@uid if @s (after the '@') is a
+ * uid, -1 if not.  '@' is in no name or item, so it cannot be one's.
+ */
+static int parse_owner(const char *s, __u32 *uid)
+{
+	unsigned long long val;
+
+	if (!*s || s[strspn(s, "0123456789")])
+		return -1;
+	errno = 0;
+	val = strtoull(s, NULL, 10);
+	if (errno || val >= (__u32)-1)
+		return -1;
+	*uid = val;
+	return 1;
+}
+
+/* Copy @len bytes of @s to @buf of @size, NUL-terminated, if they fit. */
+static bool copy_part(char *buf, size_t size, const char *s, size_t len)
+{
+	if (len >= size)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return true;
+}
+
 static int lookup(const char *spec, struct aggmon_gauge_info *info)
 {
-	const char *colon = strchr(spec, ':');
-	char name[AGGMON_NAME_LEN];
+	const char *at = strchr(spec, '@');
+	size_t end = at ? (size_t)(at - spec) : strlen(spec);
+	const char *colon = memchr(spec, ':', end);
+	char name[AGGMON_NAME_LEN], item[AGGMON_ITEM_LEN];
 	unsigned long long id;
+	__u32 owner = 0;
 	size_t len;
 	int err;
 
-	switch (parse_number(spec, ~0ULL, &id)) {
+	switch (at ? 0 : parse_number(spec, ~0ULL, &id)) {
 	case 1:
 		err = aggmon_gauge_info_by_id(id, info);
 		if (err)
@@ -102,20 +133,30 @@ static int lookup(const char *spec, struct aggmon_gauge_info *info)
 	case -1:
 		return p_usage("gauge", "invalid gauge id '%s'", spec);
 	}
+	if (at && parse_owner(at + 1, &owner) < 0)
+		return p_usage("gauge", "invalid owner uid in '%s'", spec);
 
-	len = colon ? (size_t)(colon - spec) : strlen(spec);
+	len = colon ? (size_t)(colon - spec) : end;
 	if (!len)
 		return p_usage("gauge", "missing the gauge name in '%s'", spec);
-	if (len >= sizeof(name))
+	if (!copy_part(name, sizeof(name), spec, len) ||
+	    !copy_part(item, sizeof(item), colon ? colon + 1 : "",
+		       colon ? end - len - 1 : 0))
 		return p_sys_err(-ENOENT, spec, "name too long");
-	memcpy(name, spec, len);
-	name[len] = '\0';
-	err = aggmon_gauge_info_by_name(name, colon ? colon + 1 : NULL, info);
+	if (at)
+		err = aggmon_gauge_info_by_owner(name, item, owner, info);
+	else
+		err = aggmon_gauge_info_by_name(name, item, info);
 	if (err == -ENAMETOOLONG)
 		err = -ENOENT;
+	if (err == -ENOTUNIQ) {
+		p_err("several users have a gauge %s, you none: name its owner, %s@UID, or its id",
+		      spec, spec);
+		return EXIT_FAILURE;
+	}
 	if (err) {
 		p_sys_err(err, spec, "cannot look up gauge %s", spec);
-		if (err == -ENOENT && !colon)
+		if (err == -ENOENT && !colon && !at)
 			hint_items(name);
 		return EXIT_FAILURE;
 	}

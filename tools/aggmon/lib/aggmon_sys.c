@@ -206,8 +206,8 @@ int aggmon_gauge_info_by_id(__u64 id, struct aggmon_gauge_info *info)
 	return gauge_info(info);
 }
 
-int aggmon_gauge_info_by_name(const char *name, const char *item,
-			      struct aggmon_gauge_info *info)
+static int gauge_info_named(const char *name, const char *item, __u32 flags,
+			    __u32 owner_uid, struct aggmon_gauge_info *info)
 {
 	int err;
 
@@ -217,7 +217,23 @@ int aggmon_gauge_info_by_name(const char *name, const char *item,
 		err = copy_str(info->item, sizeof(info->item), item);
 	if (err)
 		return err;
+	info->flags = flags;
+	info->owner_uid = owner_uid;
 	return gauge_info(info);
+}
+
+int aggmon_gauge_info_by_name(const char *name, const char *item,
+			      struct aggmon_gauge_info *info)
+{
+	return gauge_info_named(name, item, 0, 0, info);
+}
+
+int aggmon_gauge_info_by_owner(const char *name, const char *item,
+			       __u32 owner_uid,
+			       struct aggmon_gauge_info *info)
+{
+	return gauge_info_named(name, item, AGGMON_GAUGE_INFO_F_OWNER,
+				owner_uid, info);
 }
 
 int aggmon_gauge_read(const __u64 *ids, __s64 *values, __u32 *count)

@@ -57,12 +57,18 @@ int aggmon_gauge_list(__u64 *cursor, __u64 *ids, __u32 *count);
 int aggmon_gauge_list_all(__u64 **ids, size_t *count);
 
 /*
- * Describe a gauge by id (not 0), or by name and item (NULL for none).
- * Errors: -ENOENT (no such gauge), -EINVAL (id 0), -ENAMETOOLONG.
+ * Describe a gauge by id (not 0), or by name and item (NULL for none):
+ * a user gauge found by name is the caller's own, else the only one of
+ * that name; by_owner looks for the one of @owner_uid.
+ * Errors: -ENOENT (no such gauge), -EINVAL (id 0), -ENAMETOOLONG,
+ * -ENOTUNIQ (by name: several users have one, the caller none).
  */
 int aggmon_gauge_info_by_id(__u64 id, struct aggmon_gauge_info *info);
 int aggmon_gauge_info_by_name(const char *name, const char *item,
 			      struct aggmon_gauge_info *info);
+int aggmon_gauge_info_by_owner(const char *name, const char *item,
+			       __u32 owner_uid,
+			       struct aggmon_gauge_info *info);
 
 /*
  * Read the values of *@count gauges, in batches of AGGMON_BATCH_MAX.  On

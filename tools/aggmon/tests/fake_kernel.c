@@ -14,6 +14,7 @@
  * AGGMON_FAKE_STATS is set.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +30,26 @@ struct fake_gauge {
 	__u32 kind;
 	const char *name, *item, *unit;
 	__s64 value;
+	__u32 owner;		/* a user gauge's creator */
+};
+
+/*
+ * With AGGMON_FAKE_OWNERS set, two users' gauges of one name, and one of
+ * the caller's (AGGMON_FAKE_UID, default 0) of a name another user has.
+ */
+static const struct fake_gauge owned[] = {
+	{ 3000, AGGMON_GAUGE_USER, "user.shared.load", "", "", 10, 1000 },
+	{ 3001, AGGMON_GAUGE_USER, "user.shared.load", "", "", 11, 1001 },
+	{ 3002, AGGMON_GAUGE_USER, "user.app.rate", "", "", 20, 1000 },
+	{ 3003, AGGMON_GAUGE_USER, "user.app.rate", "", "", 21, 0 },
 };
 
 static const struct fake_gauge fixed[] = {
-	{ 1, AGGMON_GAUGE_KERNEL, "net.e100.tx_packets", "eth0", "packets", 12345 },
-	{ 2, AGGMON_GAUGE_KERNEL, "net.e100.tx_packets", "eth1", "packets", 0 },
-	{ 5, AGGMON_GAUGE_KERNEL, "mm.free_pages", "", "pages", 4096 },
-	{ 7, AGGMON_GAUGE_USER, "user.test.temp", "probe:1", "m\"C\\", -273150 },
-	{ 1000, AGGMON_GAUGE_KERNEL, "sched.reads", "", "", 0 },
+	{ 1, AGGMON_GAUGE_KERNEL, "net.e100.tx_packets", "eth0", "packets", 12345, 0 },
+	{ 2, AGGMON_GAUGE_KERNEL, "net.e100.tx_packets", "eth1", "packets", 0, 0 },
+	{ 5, AGGMON_GAUGE_KERNEL, "mm.free_pages", "", "pages", 4096, 0 },
+	{ 7, AGGMON_GAUGE_USER, "user.test.temp", "probe:1", "m\"C\\", -273150, 0 },
+	{ 1000, AGGMON_GAUGE_KERNEL, "sched.reads", "", "", 0, 0 },
 };
 
 static struct fake_gauge *gauges;
@@ -47,22 +60,24 @@ static void fake_init(void)
 {
 	const char *env = getenv("AGGMON_FAKE_GAUGES");
 	size_t i, extra = env ? strtoul(env, NULL, 10) : 0;
+	size_t nowned = getenv("AGGMON_FAKE_OWNERS") ? ARRAY_SIZE(owned) : 0;
 	static char items[1 << 16][8];
 
 	if (gauges)
 		return;
 	if (extra > ARRAY_SIZE(items))
 		extra = ARRAY_SIZE(items);
-	nr_gauges = ARRAY_SIZE(fixed) + extra;
+	nr_gauges = ARRAY_SIZE(fixed) + nowned + extra;
 	gauges = calloc(nr_gauges, sizeof(*gauges));
 	if (!gauges)
 		abort();
 	memcpy(gauges, fixed, sizeof(fixed));
+	memcpy(gauges + ARRAY_SIZE(fixed), owned, nowned * sizeof(*owned));
 	for (i = 0; i < extra; i++) {
 		snprintf(items[i], sizeof(items[i]), "g%zu", i);
-		gauges[i + ARRAY_SIZE(fixed)] =
+		gauges[i + ARRAY_SIZE(fixed) + nowned] =
 			(struct fake_gauge){ 2000 + i, AGGMON_GAUGE_KERNEL,
-					     "fake.gen", items[i], "", i };
+					     "fake.gen", items[i], "", i, 0 };
 	}
 }
 
@@ -99,12 +114,39 @@ static long gauge_list(struct aggmon_gauge_list_attr *attr)
 	return 0;
 }
 
-static long gauge_info(struct aggmon_gauge_info *info)
+static const struct fake_gauge not_unique;
+
+/*
+ * As the kernel: a kernel gauge by name; a user gauge of @owner; unless
+ * @exact, else the only user gauge of the name, or &not_unique.
+ */
+static const struct fake_gauge *find_name(const char *name, const char *item,
+					  __u32 owner, bool exact)
 {
-	const struct fake_gauge *g = NULL;
+	const struct fake_gauge *found = NULL;
 	size_t i;
 
-	if (info->flags)
+	for (i = 0; i < nr_gauges; i++) {
+		const struct fake_gauge *g = &gauges[i];
+
+		if (strcmp(g->name, name) || strcmp(g->item, item))
+			continue;
+		if (g->kind != AGGMON_GAUGE_USER || g->owner == owner)
+			return g;
+		if (!exact)
+			found = found ? &not_unique : g;
+	}
+	return found;
+}
+
+static long gauge_info(struct aggmon_gauge_info *info)
+{
+	const char *env = getenv("AGGMON_FAKE_UID");
+	__u32 caller = env ? strtoul(env, NULL, 10) : 0;
+	bool by_owner = info->flags & AGGMON_GAUGE_INFO_F_OWNER;
+	const struct fake_gauge *g = NULL;
+
+	if (info->flags & ~AGGMON_GAUGE_INFO_F_OWNER || (by_owner && info->id))
 		return fail(EINVAL);
 	if (info->id) {
 		g = find(info->id);
@@ -112,16 +154,17 @@ static long gauge_info(struct aggmon_gauge_info *info)
 		if (!memchr(info->name, 0, sizeof(info->name)) ||
 		    !memchr(info->item, 0, sizeof(info->item)))
 			return fail(EINVAL);
-		for (i = 0; i < nr_gauges && !g; i++)
-			if (!strcmp(gauges[i].name, info->name) &&
-			    !strcmp(gauges[i].item, info->item))
-				g = &gauges[i];
+		g = find_name(info->name, info->item,
+			      by_owner ? info->owner_uid : caller, by_owner);
+		if (g == &not_unique)
+			return fail(ENOTUNIQ);
 	}
 	if (!g)
 		return fail(ENOENT);
 	memset(info, 0, sizeof(*info));
 	info->id = g->id;
 	info->kind = g->kind;
+	info->owner_uid = g->owner;
 	snprintf(info->name, sizeof(info->name), "%s", g->name);
 	snprintf(info->item, sizeof(info->item), "%s", g->item);
 	snprintf(info->unit, sizeof(info->unit), "%s", g->unit);

@@ -279,6 +279,32 @@ else
 fi
 expect 1 "no such gauge: 42" "fake: gauge read of an unknown gauge exits 1" "$fake" gauge read 1 42
 
+# User gauges are named per owner: NAME@UID names the owner's.
+owners="env AGGMON_FAKE_OWNERS=1"
+# expect_out TEXT DESCRIPTION: the last command succeeded and printed TEXT.
+expect_out() {
+	if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$1" ]; then
+		report pass "$2"
+	else
+		echo "# got '$(cat "$tmp/out")', status $rc: $(head -n 1 "$tmp/err")"
+		report fail "$2"
+	fi
+}
+run $owners "$fake" gauge read user.shared.load@1001 user.shared.load@1000
+expect_out "11 10" "fake: gauge read NAME@UID reads each owner's gauge of one name"
+run $owners "$fake" gauge read user.app.rate user.app.rate@1000
+expect_out "21 20" "fake: NAME alone is the caller's own gauge when another user has one too"
+expect 1 "several users have a gauge user.shared.load, you none: name its owner, user.shared.load@UID, or its id" \
+	"fake: ENOTUNIQ says how to name one gauge of several" $owners "$fake" gauge show user.shared.load
+expect 1 "several users have a gauge user.app.rate, you none" \
+	"fake: ENOTUNIQ for a caller without its own" $owners AGGMON_FAKE_UID=5 "$fake" gauge read user.app.rate
+expect 1 "no such gauge: user.shared.load@1002" "fake: NAME@UID of a user without one exits 1" \
+	$owners "$fake" gauge read user.shared.load@1002
+expect 2 "invalid owner uid in 'user.shared.load@x'" "fake: NAME@UID with a bad uid is a usage error" \
+	$owners "$fake" gauge read user.shared.load@x
+expect 2 "invalid owner uid in 'user.shared.load@4294967295'" "fake: uid -1 is no owner" \
+	$owners "$fake" gauge read user.shared.load@4294967295
+
 desc="fake: gauge list of 3005 gauges (3 batches), sorted"
 run env AGGMON_FAKE_GAUGES=3000 "$fake" gauge list
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3006 ] &&
