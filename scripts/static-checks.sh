@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static checks on the aggmon sources, one TAP line each:
-#   W=1 and sparse (C=2) on kernel/aggmon and samples/aggmon, kernel-doc,
+#   W=1 and sparse (C=2) on kernel/aggmon and samples/aggmon, no warning
+#   in the test kernel's build of a file the series patches, kernel-doc,
 #   the UAPI header compiled on its own (C90 and C++), the aggmon pages
 #   built by Sphinx (docs-check.sh), and
 #   checkpatch.pl --strict on every patch of the exported series.
@@ -46,6 +47,14 @@ aggmon_objects() {
 	touch "$SRC"/kernel/aggmon/*.c "$SRC"/samples/aggmon/*.c
 	make -s -C "$SRC" O="$obj" -j"$JOBS" "$@" kernel/aggmon/ samples/aggmon/ 2>&1 |
 		grep -E 'aggmon' | grep -E 'warning|error' || true
+}
+
+# The series' changes to existing files build without a warning in the
+# test kernel's last build (all of it, in make check from a clean tree):
+# W=1 above covers only aggmon's own directories.
+patched_files_warnings() {
+	sed -n 's|^+++ b/||p' "$TOP"/patches/*.patch | sort -u | sed "s|^|$SRC/|" |
+		grep -F -f - "$obj/build.log" | grep -E 'warning:|error:' || true
 }
 
 uapi_standalone() {
@@ -177,6 +186,7 @@ checkpatch() {
 
 check "W=1 build of kernel/aggmon and samples/aggmon" aggmon_objects W=1
 check "sparse (C=2) on kernel/aggmon and samples/aggmon" aggmon_objects C=2
+check "no compiler warning in a file the series patches" patched_files_warnings
 check "kernel-doc -Wall on the aggmon sources" kernel_doc
 check "sphinx: aggmon docs build without warnings" "$TOP/scripts/docs-check.sh" sphinx
 check "guest-log splat detector catches each kind of report" splat_detector
