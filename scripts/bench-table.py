@@ -54,6 +54,17 @@ def parse(path, tag="aggmon_bench_json: "):
     return None
 
 
+def parse_all(path, tag):
+    """Every line of @tag, in order."""
+    out = []
+    for line in open(path, errors="replace"):
+        if tag in line:
+            got = loads(line.split(tag, 1)[1])
+            if got is not None:
+                out.append(got)
+    return out
+
+
 def loads(text):
     try:
         return json.loads(text)
@@ -190,6 +201,23 @@ def irqs_off_table(r):
         r["irqs_off"] = derived
 
 
+def snapshot_table(r):
+    """What a snapshot keeps interrupts off for on a monitored CPU."""
+    snaps = r.get("snapshots")
+    if not snaps:
+        return
+    print("  snapshot, interrupts off per CPU per snapshot, buffer full, "
+          "median ns:")
+    print("  %-26s %9s %9s %9s" % ("buffer", "copy", "switch", "copy/sw"))
+    for snap in snaps:
+        ratio = snap["copy_ns"] / max(snap["switch_ns"], 1)
+        print("  %-26s %9d %9d %9.0f" % (
+            "%d x %d B" % (snap["entries"], snap["record_size"]),
+            snap["copy_ns"], snap["switch_ns"], ratio))
+    print("  copy: the IPI of snapshots until they switched buffers; "
+          "switch: the IPI now")
+
+
 def core_table(r):
     """The core gauges' paths: what an unwatched update costs each."""
     core = r.get("core")
@@ -285,6 +313,9 @@ def main():
             wake = parse(path, "aggmon_wake_json: ")
             if wake:
                 runs[name]["wake"] = wake
+            snaps = parse_all(path, "aggmon_bench_snapshot_json: ")
+            if snaps:
+                runs[name]["snapshots"] = snaps
             agg = parse(path, "aggmon_agg_json: ")
             if agg:
                 runs[name]["agg"] = agg
@@ -349,6 +380,7 @@ def main():
             print("  %s all CPUs / 1 CPU: %.2f, over this_cpu_add's %.2f: "
                   "%.2f; target <= %.2f" % (op, ratio, floor, norm, target))
         irqs_off_table(r)
+        snapshot_table(r)
         wake = r.get("wake")
         if wake:
             print("  crossing-to-wake latency, %d rounds, ns:" % wake["rounds"])

@@ -17,13 +17,18 @@
  * the next free id.  Kernel aggregations, which the tool opens by name,
  * have unique names.
  *
- * Snapshots: each CPU's buffer is copied on that CPU, in a function call
- * IPI, so that the copy falls between two of its updates and, with
- * AGGMON_SNAPSHOT_CLEAR, the clear with it: an update goes either into
- * this interval's copy or into the next, never into neither.  The copy
- * is held by the file descriptor until its next snapshot and handed out
- * in batches; readers with file descriptors of their own do not disturb
- * each other's batches (though a clear empties the buffers for all).
+ * Snapshots: each CPU's active buffer is switched for an empty one on
+ * that CPU, in a function call IPI, so that the switch falls between two
+ * of its updates: an update goes either into what this snapshot takes or
+ * into the next, never into neither.  The IPI does nothing else, so what
+ * a snapshot costs a monitored CPU is one IPI with a few stores in it,
+ * whatever its buffer holds; a CPU whose buffer is empty gets none.  The
+ * buffer taken is merged into the CPU's totals by the snapshotting task
+ * (aggbuf.c), which copies the totals and, with AGGMON_SNAPSHOT_CLEAR,
+ * empties them.  The copy is held by the file descriptor until its next
+ * snapshot and handed out in batches; readers with file descriptors of
+ * their own do not disturb each other's batches (though a clear empties
+ * the totals for all).
  *
  * Lifetime: a reference per file and, for a kernel aggregation, the
  * kernel's.  Updates find gauge-fed aggregations under RCU; the last put
@@ -41,6 +46,7 @@
 #include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -58,11 +64,6 @@
 static DEFINE_XARRAY(aggmon_aggs);
 /* Serialises publishing and unpublishing aggregations. */
 static DEFINE_MUTEX(aggmon_agg_mutex);
-/*
- * Serialises the copies of offline CPUs' buffers, which run in process
- * context: two snapshots must not both copy and clear the same data.
- */
-static DEFINE_MUTEX(aggmon_offline_copy_mutex);
 
 static const struct file_operations aggmon_agg_fops;
 
@@ -136,8 +137,8 @@ void aggmon_agg_fold(struct aggmon_agg *agg, s64 value, const u64 *args)
 	}
 	local_irq_save(flags);
 	aggmon_agg_key(agg, key, args);
-	slots = aggmon_aggbuf_find(&agg->bufs, this_cpu_ptr(agg->bufs.pcpu),
-				   key);
+	slots = aggmon_aggbuf_find(&agg->bufs,
+				   this_cpu_read(agg->bufs.pcpu->active), key);
 	if (slots)
 		aggmon_func_apply(&agg->fn, slots, value);
 	local_irq_restore(flags);
@@ -252,6 +253,7 @@ static struct aggmon_agg *aggmon_agg_alloc(const char *name,
 		goto free;
 
 	kref_init(&agg->ref);
+	mutex_init(&agg->drain_lock);
 	strscpy(agg->name, name);
 	agg->nkeys = nkeys;
 	memcpy(agg->keys, keys, nkeys * sizeof(*keys));
@@ -318,6 +320,7 @@ static int aggmon_snapshot_alloc(struct aggmon_snapshot *snap)
 static void aggmon_agg_free(struct aggmon_agg *agg)
 {
 	aggmon_aggbufs_free(&agg->bufs);
+	mutex_destroy(&agg->drain_lock);
 	kfree(agg);
 }
 
@@ -650,44 +653,69 @@ int aggmon_agg_info(struct file *file, struct aggmon_agg_info *info)
 }
 
 /**
- * struct aggmon_copy - one CPU's part of a snapshot
- * @agg: the aggregation
- * @cpu: the CPU
- * @clear: empty the buffer once copied
- * @records: where the records go
- * @room: how many fit
- * @count: out: records written, or the number needed if @room was short
- * @drops: out: the CPU's drop count
+ * struct aggmon_switch - one CPU's buffer switch
+ * @bufs: the aggregation's buffers; @bufs->spare goes in
+ * @taken: out: the CPU's active buffer until then
+ * @nmi_drops: out: the values the CPU dropped in NMI context since
+ * @irqs_off_ns: out: for the benchmark, how long the switch took
  */
-struct aggmon_copy {
-	struct aggmon_agg *agg;
-	unsigned int cpu;
-	bool clear;
-	void *records;
-	u32 room;
-	u32 count;
-	u64 drops;
+struct aggmon_switch {
+	struct aggmon_aggbufs *bufs;
+	struct aggmon_aggbuf *taken;
+	u64 nmi_drops;
+#if IS_ENABLED(CONFIG_AGGMON_BENCH)
+	u64 irqs_off_ns;
+#endif
 };
 
-/* On @copy->cpu, interrupts off (or with it offline): copy its buffer. */
-static void aggmon_copy_cpu(void *data)
+/* On a CPU, interrupts off: switch its active buffer for the spare. */
+static void aggmon_agg_switch_here(void *data)
 {
-	struct aggmon_copy *copy = data;
-	struct aggmon_agg *agg = copy->agg;
-	struct aggmon_aggbuf *buf = per_cpu_ptr(agg->bufs.pcpu, copy->cpu);
+	struct aggmon_switch *sw = data;
 
-	if (buf->nused > copy->room) {
-		copy->count = buf->nused;
-		return;
-	}
-	copy->count = aggmon_aggbuf_copy(&agg->bufs, buf, copy->records);
-	copy->drops = buf->drops;
-	if (copy->clear) {
-		copy->drops += xchg(&buf->nmi_drops, 0);
-		aggmon_aggbuf_clear(&agg->bufs, buf);
-	} else {
-		copy->drops += READ_ONCE(buf->nmi_drops);
-	}
+	sw->taken = aggmon_aggbuf_switch(this_cpu_ptr(sw->bufs->pcpu),
+					 sw->bufs->spare, &sw->nmi_drops);
+}
+
+/*
+ * Move what CPU @cpu's active buffer holds into its totals: switch the
+ * buffer for the spare, on the CPU (or here, for an offline one), merge
+ * it with interrupts on, and keep it, emptied, as the next spare.  A
+ * buffer that holds nothing is empty as of now and is left alone: an
+ * update racing with this read belongs after the snapshot.
+ */
+static int __aggmon_agg_drain_cpu(struct aggmon_agg *agg, unsigned int cpu,
+				  smp_call_func_t switch_here,
+				  struct aggmon_switch *sw)
+{
+	struct aggmon_aggbufs *bufs = &agg->bufs;
+	struct aggmon_aggbuf_cpu *cpu_bufs = per_cpu_ptr(bufs->pcpu, cpu);
+	struct aggmon_aggbuf *active = READ_ONCE(cpu_bufs->active);
+	struct aggmon_aggbuf *totals = &bufs->totals[cpu];
+
+	lockdep_assert_held(&agg->drain_lock);
+	if (!READ_ONCE(active->nused) && !READ_ONCE(active->drops) &&
+	    !READ_ONCE(cpu_bufs->nmi_drops))
+		return 0;
+	sw->bufs = bufs;
+	if (!cpu_online(cpu))
+		sw->taken = aggmon_aggbuf_switch(cpu_bufs, bufs->spare,
+						 &sw->nmi_drops);
+	else if (WARN_ON_ONCE(smp_call_function_single(cpu, switch_here, sw,
+						       1)))
+		return -EAGAIN;
+	aggmon_aggbuf_merge(bufs, totals, sw->taken, &agg->fn);
+	totals->drops += sw->nmi_drops;
+	aggmon_aggbuf_clear(bufs, sw->taken);
+	bufs->spare = sw->taken;
+	return 0;
+}
+
+static int aggmon_agg_drain_cpu(struct aggmon_agg *agg, unsigned int cpu)
+{
+	struct aggmon_switch sw;
+
+	return __aggmon_agg_drain_cpu(agg, cpu, aggmon_agg_switch_here, &sw);
 }
 
 /* Make room for @want records of CPU @cpu, keeping what is big enough. */
@@ -710,52 +738,39 @@ static int aggmon_snapshot_room(struct aggmon_agg *agg,
 }
 
 /*
- * Copy one CPU's buffer into room for what it holds now, and some slack;
- * should it have grown past that in the meantime, once more with room for
- * all it can hold.  A buffer that holds nothing is empty as of now and is
- * left alone: an update racing with this read belongs after the snapshot.
+ * Copy CPU @cpu's totals into the snapshot and, with @clear, empty them;
+ * without the memory for the copy, they stay as they are.
  */
 static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
 			       struct aggmon_snapshot *snap, unsigned int cpu,
 			       bool clear)
 {
-	struct aggmon_aggbuf *buf = per_cpu_ptr(agg->bufs.pcpu, cpu);
-	struct aggmon_copy copy = { .agg = agg, .cpu = cpu, .clear = clear };
-	u32 want = READ_ONCE(buf->nused);
+	struct aggmon_aggbuf *totals = &agg->bufs.totals[cpu];
+	u32 count;
 	int err;
 
-	if (!want && !READ_ONCE(buf->drops) && !READ_ONCE(buf->nmi_drops))
+	if (!totals->nused && !totals->drops)
 		return 0;
-	for (;;) {
-		err = aggmon_snapshot_room(agg, snap, cpu, want);
-		if (err)
-			return err;
-		copy.records = snap->records[cpu];
-		copy.room = snap->rooms[cpu];
-		if (!cpu_online(cpu)) {
-			/* Copies on other CPUs' behalf; one at a time. */
-			guard(mutex)(&aggmon_offline_copy_mutex);
-			aggmon_copy_cpu(&copy);
-		} else if (WARN_ON_ONCE(smp_call_function_single(cpu,
-					aggmon_copy_cpu, &copy, 1))) {
-			return -EAGAIN;
-		}
-		if (copy.count <= copy.room)
-			break;
-		want = agg->bufs.capacity;
-	}
-	aggmon_aggbuf_stamp(&agg->bufs, copy.records, copy.count, agg->id, cpu);
-	snap->counts[cpu] = copy.count;
-	snap->drops[cpu] = copy.drops;
-	snap->total += copy.count;
+	err = aggmon_snapshot_room(agg, snap, cpu, totals->nused);
+	if (err)
+		return err;
+	count = aggmon_aggbuf_copy(&agg->bufs, totals, snap->records[cpu]);
+	aggmon_aggbuf_stamp(&agg->bufs, snap->records[cpu], count, agg->id,
+			    cpu);
+	snap->counts[cpu] = count;
+	snap->drops[cpu] = totals->drops;
+	snap->total += count;
+	if (clear)
+		aggmon_aggbuf_clear(&agg->bufs, totals);
 	return 0;
 }
 
 /*
- * Replace @snap by a new snapshot of @agg, under @snap->lock.  Should it
+ * Replace @snap by a new snapshot of @agg, under @snap->lock: drain every
+ * CPU's active buffer into its totals, then copy the totals.  Should it
  * fail half-way, what it copied (and cleared) is kept as the snapshot and
- * the generation moves on; only when no snapshot could be started does
- * the generation stay.
+ * the generation moves on, and what it drained stays in the totals; only
+ * when no snapshot could be started does the generation stay.
  * Return: 0, -ENOMEM, or -EAGAIN if a CPU could not be reached.
  */
 static int aggmon_snapshot_take(struct aggmon_agg *agg,
@@ -772,15 +787,100 @@ static int aggmon_snapshot_take(struct aggmon_agg *agg,
 	snap->total = 0;
 	/* A CPU that is offline now stays so, and updates nothing. */
 	cpus_read_lock();
+	mutex_lock(&agg->drain_lock);
 	for_each_possible_cpu(cpu) {
-		err = aggmon_snapshot_cpu(agg, snap, cpu, clear);
+		err = aggmon_agg_drain_cpu(agg, cpu);
+		err = err ?: aggmon_snapshot_cpu(agg, snap, cpu, clear);
 		if (err)
 			break;
 	}
+	mutex_unlock(&agg->drain_lock);
 	cpus_read_unlock();
 	snap->generation++;
 	return err;
 }
+
+#if IS_ENABLED(CONFIG_AGGMON_BENCH)
+/* aggmon_agg_switch_here(), timed. */
+static void aggmon_agg_switch_timed(void *data)
+{
+	struct aggmon_switch *sw = data;
+	u64 start = local_clock();
+
+	aggmon_agg_switch_here(data);
+	sw->irqs_off_ns = local_clock() - start;
+}
+
+/**
+ * struct aggmon_agg_copy_timed - a copy of a CPU's buffer in an IPI
+ * @agg: the aggregation
+ * @records: room for the buffer's data sets
+ * @irqs_off_ns: out: how long the copy took
+ */
+struct aggmon_agg_copy_timed {
+	struct aggmon_agg *agg;
+	void *records;
+	u64 irqs_off_ns;
+};
+
+/* On a CPU, interrupts off: copy its buffer, as snapshots used to. */
+static void aggmon_agg_copy_here(void *data)
+{
+	struct aggmon_agg_copy_timed *copy = data;
+	struct aggmon_aggbufs *bufs = &copy->agg->bufs;
+	u64 start = local_clock();
+
+	aggmon_aggbuf_copy(bufs, this_cpu_read(bufs->pcpu->active),
+			   copy->records);
+	copy->irqs_off_ns = local_clock() - start;
+}
+
+/**
+ * aggmon_agg_bench_irqs_off() - what a snapshot costs a CPU, timed
+ * @agg: an aggregation whose buffer on @cpu holds data sets
+ * @cpu: an online CPU
+ * @copy_ns: out: interrupts-off time of a copy of @cpu's buffer in an IPI,
+ *	what a snapshot did on each CPU until it switched buffers
+ * @switch_ns: out: interrupts-off time of a snapshot's IPI on @cpu now
+ *
+ * Then drains @cpu's buffer into its totals, as a snapshot does: fill it
+ * again to time it again.  For the benchmark module (bench.c).
+ *
+ * Context: process context.
+ * Return: 0, -ENOMEM, -EINVAL if @cpu is offline or its buffer empty, or
+ * -EAGAIN if @cpu could not be reached.
+ */
+int aggmon_agg_bench_irqs_off(struct aggmon_agg *agg, unsigned int cpu,
+			      u64 *copy_ns, u64 *switch_ns)
+{
+	struct aggmon_agg_copy_timed copy = { .agg = agg };
+	struct aggmon_switch sw = { .irqs_off_ns = 0 };
+	int err = -EINVAL;
+
+	copy.records = kvmalloc_array(agg->bufs.capacity,
+				      aggmon_aggbuf_record_size(&agg->bufs),
+				      GFP_KERNEL);
+	if (!copy.records)
+		return -ENOMEM;
+	cpus_read_lock();
+	mutex_lock(&agg->drain_lock);
+	if (cpu_online(cpu) &&
+	    READ_ONCE(per_cpu_ptr(agg->bufs.pcpu, cpu)->active->nused)) {
+		err = smp_call_function_single(cpu, aggmon_agg_copy_here,
+					       &copy, 1);
+		err = err ?: __aggmon_agg_drain_cpu(agg, cpu,
+						    aggmon_agg_switch_timed,
+						    &sw);
+	}
+	mutex_unlock(&agg->drain_lock);
+	cpus_read_unlock();
+	kvfree(copy.records);
+	*copy_ns = copy.irqs_off_ns;
+	*switch_ns = sw.irqs_off_ns;
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(aggmon_agg_bench_irqs_off, AGGMON_BENCH);
+#endif
 
 /* Copy records [@cursor, @cursor + @count) of the snapshot to @ubuf. */
 static int aggmon_snapshot_copy_out(struct aggmon_agg *agg,

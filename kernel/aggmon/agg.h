@@ -56,6 +56,8 @@ struct aggmon_snapshot {
  * @keys: the key fields, &enum aggmon_key_field values
  * @gauge_id: the gauge of a gauge source
  * @bufs: the per-CPU buffers
+ * @drain_lock: serialises snapshots' drains of @bufs (its spare and
+ *	totals), taken inside cpus_read_lock()
  * @gauge_node: on the gauge's delta aggregations (watch.c)
  * @watch_node: on its watch's level aggregations (watch.c)
  * @capped: a level aggregation that counts against its gauge's
@@ -78,6 +80,7 @@ struct aggmon_agg {
 	u32 keys[AGGMON_AGG_KEYS_MAX];
 	u64 gauge_id;
 	struct aggmon_aggbufs bufs;
+	struct mutex drain_lock;
 	struct hlist_node gauge_node;
 	struct list_head watch_node;
 	bool capped;
@@ -95,5 +98,9 @@ int aggmon_agg_info(struct file *file, struct aggmon_agg_info *info);
 int aggmon_agg_snapshot(struct file *file,
 			struct aggmon_agg_snapshot_attr *attr);
 unsigned int aggmon_agg_list(u64 *cursor, u64 *ids, unsigned int count);
+#if IS_ENABLED(CONFIG_AGGMON_BENCH)
+int aggmon_agg_bench_irqs_off(struct aggmon_agg *agg, unsigned int cpu,
+			      u64 *copy_ns, u64 *switch_ns);
+#endif
 
 #endif /* _AGGMON_AGG_H */

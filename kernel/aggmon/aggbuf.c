@@ -7,10 +7,26 @@
  * A data set (key, value) is found by hashing its key to a bucket and
  * walking the bucket's chain; a key not found takes the next free data
  * set, is linked at the head of the chain and starts from a zero value.
- * All memory is allocated when the aggregation is created: data sets are
- * handed out in order from one array and only a clear gives them back, so
- * a full buffer drops new keys (and counts them) while the keys it holds
- * keep updating.
+ * A CPU's active buffer is allocated when the aggregation is created, so
+ * that an update never allocates: data sets are handed out in order from
+ * one array, and a full buffer drops new keys (and counts them) while the
+ * keys it holds keep updating.
+ *
+ * Active and inactive buffers, as DTrace has them: a snapshot switches a
+ * CPU's active buffer for an empty one, on that CPU, and that is all the
+ * work the CPU does for it (aggmon_aggbuf_switch(): a few loads and
+ * stores with interrupts off, whatever the buffer holds).  The buffer
+ * taken is then the snapshot's alone: it is merged into the CPU's totals
+ * with interrupts on, elsewhere, emptied, and becomes the next empty one.
+ * The totals keep what every switch took since the last clear, so that a
+ * snapshot without a clear still sees everything: they live in process
+ * context and grow, doubling from %AGGMON_AGGBUF_TOTALS_MIN data sets up
+ * to the capacity, as keys arrive.  A key that finds the totals full (or
+ * the memory to grow them missing) is dropped there, with every value it
+ * held: each data set counts the values folded into it, so that a drop
+ * count is always of values, wherever the drop happened.  A key is held
+ * by the totals, or dropped, as it would have been by one buffer that was
+ * never switched: the totals hold the first keys up to the capacity.
  *
  * Keys may come from users, who could otherwise pick keys that share a
  * chain and make every update walk it with interrupts off.  So keys hash
@@ -20,15 +36,14 @@
  * at least as many buckets as data sets, chain lengths are at most
  * Poisson with mean 1, and a bucket's chain reaches 16 with probability
  * below 2 * 10^-14: the bound drops nothing in practice, and caps an
- * update at 16 key comparisons.
+ * update at 16 key comparisons.  Totals that grow relink their data sets
+ * into twice the buckets: each new chain is part of an old one, so none
+ * grows past the bound.
  *
- * Links are 32-bit indexes, not pointers; a data set
- * costs 16 bytes more than its key and value, the size of a snapshot
- * record's header, so that a snapshot copies a buffer in one go.
- *
- * The caller keeps the buffer to itself: the update path runs on the
- * buffer's CPU with interrupts disabled, and a snapshot copies it from
- * that CPU in the same way (agg.c), so neither sees the other half-done.
+ * Links are 32-bit indexes, not pointers, so that an array copied
+ * elsewhere keeps its chains; a data set costs 16 bytes more than its key
+ * and value, the size of a snapshot record's header, so that a snapshot
+ * copies the totals in one go.
  */
 
 #include <linux/log2.h>
@@ -39,9 +54,11 @@
 #include <uapi/linux/aggmon.h>
 
 #include "aggbuf.h"
+#include "aggfunc.h"
 
 #define SET_LINK(word)		lower_32_bits(word)
 #define SET_HASH(word)		upper_32_bits(word)
+#define SET_COUNT(set)		((set)[1])
 #define SET_KEY(set)		((set) + AGGMON_AGGBUF_HEADER_WORDS)
 
 static u64 *aggmon_aggbuf_set(const struct aggmon_aggbufs *bufs,
@@ -72,21 +89,15 @@ static bool aggmon_aggbuf_key_eq(const u64 *a, const u64 *b,
 	return true;
 }
 
-/**
- * aggmon_aggbuf_find() - the value of @key's data set, created if need be
- * @bufs: the aggregation's buffers
- * @buf: this CPU's buffer
- * @key: @bufs->key_words words
- *
- * Context: on @buf's CPU, interrupts disabled.
- * Return: the value words, or NULL if @key is new and @buf, or its chain,
- *	is full (the drop is counted).
+/*
+ * The data set of @key (of hash @hash) in @buf, a new zero one if @key is
+ * not there yet; NULL if it is new and @buf, or its chain, is full.
  */
-u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
-			struct aggmon_aggbuf *buf, const u64 *key)
+static u64 *aggmon_aggbuf_get(const struct aggmon_aggbufs *bufs,
+			      struct aggmon_aggbuf *buf, const u64 *key,
+			      u32 hash)
 {
-	u32 hash = aggmon_aggbuf_hash(bufs, key);
-	u32 *head = &buf->heads[hash & bufs->hash_mask];
+	u32 *head = &buf->heads[hash & buf->hash_mask];
 	unsigned int len = 0;
 	u32 link;
 	u64 *set;
@@ -95,21 +106,159 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 		set = aggmon_aggbuf_set(bufs, buf, link - 1);
 		if (SET_HASH(set[0]) == hash &&
 		    aggmon_aggbuf_key_eq(SET_KEY(set), key, bufs->key_words))
-			return SET_KEY(set) + bufs->key_words;
+			return set;
 	}
-	if (buf->nused == bufs->capacity || len == AGGMON_AGGBUF_CHAIN_MAX) {
-		/* Snapshots read it from other CPUs to skip empty buffers. */
-		WRITE_ONCE(buf->drops, buf->drops + 1);
+	if (buf->nused == buf->room || len == AGGMON_AGGBUF_CHAIN_MAX)
 		return NULL;
-	}
 	set = aggmon_aggbuf_set(bufs, buf, buf->nused);
 	set[0] = (u64)hash << 32 | *head;
+	SET_COUNT(set) = 0;
 	memcpy(SET_KEY(set), key, bufs->key_words * sizeof(u64));
 	memset(SET_KEY(set) + bufs->key_words, 0,
 	       bufs->value_words * sizeof(u64));
+	/* Snapshots read it from other CPUs to skip empty buffers. */
 	WRITE_ONCE(buf->nused, buf->nused + 1);
 	*head = buf->nused;
+	return set;
+}
+
+/**
+ * aggmon_aggbuf_find() - the value of @key's data set, for one more value
+ * @bufs: the aggregation's buffers
+ * @buf: this CPU's active buffer
+ * @key: @bufs->key_words words
+ *
+ * Counts the value the caller is about to fold into the data set.
+ *
+ * Context: on @buf's CPU, interrupts disabled.
+ * Return: the value words, created zero if @key is new, or NULL if it is
+ *	new and @buf, or its chain, is full (the drop is counted).
+ */
+u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
+			struct aggmon_aggbuf *buf, const u64 *key)
+{
+	u64 *set = aggmon_aggbuf_get(bufs, buf, key,
+				     aggmon_aggbuf_hash(bufs, key));
+
+	if (!set) {
+		WRITE_ONCE(buf->drops, buf->drops + 1);
+		return NULL;
+	}
+	SET_COUNT(set)++;
 	return SET_KEY(set) + bufs->key_words;
+}
+
+/**
+ * aggmon_aggbuf_switch() - make @spare a CPU's active buffer
+ * @cpu_bufs: the CPU's
+ * @spare: an empty buffer
+ * @nmi_drops: receives the values the CPU dropped in NMI context, which
+ *	are then zero
+ *
+ * The whole of what a snapshot costs the CPU: once it returns, no update
+ * touches the buffer it returns.
+ *
+ * Context: on the CPU with interrupts disabled, or with the CPU offline.
+ * Return: the buffer that was active.
+ */
+struct aggmon_aggbuf *aggmon_aggbuf_switch(struct aggmon_aggbuf_cpu *cpu_bufs,
+					   struct aggmon_aggbuf *spare,
+					   u64 *nmi_drops)
+{
+	struct aggmon_aggbuf *taken = cpu_bufs->active;
+
+	cpu_bufs->active = spare;
+	*nmi_drops = xchg(&cpu_bufs->nmi_drops, 0);
+	return taken;
+}
+
+/* Link data set @index of @buf at the head of its chain. */
+static void aggmon_aggbuf_link(const struct aggmon_aggbufs *bufs,
+			       struct aggmon_aggbuf *buf, u32 index)
+{
+	u64 *set = aggmon_aggbuf_set(bufs, buf, index);
+	u32 *head = &buf->heads[SET_HASH(set[0]) & buf->hash_mask];
+
+	set[0] = (u64)SET_HASH(set[0]) << 32 | *head;
+	*head = index + 1;
+}
+
+/*
+ * Room for twice the data sets (at least the minimum, at most the
+ * capacity) and as many buckets, the sets relinked; false, @buf as it
+ * was, without the memory.
+ */
+static bool aggmon_aggbuf_grow(const struct aggmon_aggbufs *bufs,
+			       struct aggmon_aggbuf *buf)
+{
+	u32 room = min(max(2 * buf->room, AGGMON_AGGBUF_TOTALS_MIN),
+		       bufs->capacity);
+	u32 nbuckets = roundup_pow_of_two(room);
+	u32 *heads;
+	u64 *sets;
+	u32 i;
+
+	if (room <= buf->room)
+		return false;
+	heads = kvcalloc(nbuckets, sizeof(*heads), bufs->gfp);
+	sets = kvmalloc_array(room, aggmon_aggbuf_record_size(bufs),
+			      bufs->gfp);
+	if (!heads || !sets) {
+		kvfree(heads);
+		kvfree(sets);
+		return false;
+	}
+	if (buf->nused)
+		memcpy(sets, buf->sets,
+		       (size_t)buf->nused * aggmon_aggbuf_record_size(bufs));
+	kvfree(buf->heads);
+	kvfree(buf->sets);
+	buf->heads = heads;
+	buf->sets = sets;
+	buf->room = room;
+	buf->hash_mask = nbuckets - 1;
+	for (i = 0; i < buf->nused; i++)
+		aggmon_aggbuf_link(bufs, buf, i);
+	return true;
+}
+
+/**
+ * aggmon_aggbuf_merge() - fold a buffer's data sets into a CPU's totals
+ * @bufs: the aggregation's buffers
+ * @dst: the totals; they grow, up to the capacity, for new keys
+ * @src: a buffer taken by aggmon_aggbuf_switch(), left as it is
+ * @fn: the aggregation's function
+ *
+ * A key that does not fit is dropped with all the values it held, and
+ * counted so; @src's drop count is added to @dst's.
+ *
+ * Context: process context (it may allocate), with both buffers to
+ *	itself.
+ */
+void aggmon_aggbuf_merge(const struct aggmon_aggbufs *bufs,
+			 struct aggmon_aggbuf *dst,
+			 const struct aggmon_aggbuf *src,
+			 const struct aggmon_func *fn)
+{
+	unsigned int kw = bufs->key_words;
+	const u64 *from;
+	u64 *to;
+	u32 i;
+
+	for (i = 0; i < src->nused; i++) {
+		from = aggmon_aggbuf_set(bufs, src, i);
+		if (dst->nused == dst->room)
+			aggmon_aggbuf_grow(bufs, dst);
+		to = dst->room ? aggmon_aggbuf_get(bufs, dst, SET_KEY(from),
+						   SET_HASH(from[0])) : NULL;
+		if (!to) {
+			dst->drops += SET_COUNT(from);
+			continue;
+		}
+		SET_COUNT(to) += SET_COUNT(from);
+		aggmon_func_merge(fn, SET_KEY(to) + kw, SET_KEY(from) + kw);
+	}
+	dst->drops += src->drops;
 }
 
 /**
@@ -118,12 +267,10 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
  * @buf: the buffer
  * @records: room for @buf->nused data sets
  *
- * One copy of the used part of the array, so that the interrupts the
- * caller disabled are off for as short a time as can be; the headers are
- * made records by aggmon_aggbuf_stamp() afterwards.
+ * One copy of the used part of the array; the headers are made records
+ * by aggmon_aggbuf_stamp() afterwards.
  *
- * Context: on @buf's CPU with interrupts disabled, or with the CPU
- *	offline.
+ * Context: with @buf to itself.
  * Return: the number of data sets copied.
  */
 unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
@@ -131,7 +278,9 @@ unsigned int aggmon_aggbuf_copy(const struct aggmon_aggbufs *bufs,
 {
 	u32 n = buf->nused;
 
-	memcpy(records, buf->sets, (size_t)n * aggmon_aggbuf_record_size(bufs));
+	if (n)
+		memcpy(records, buf->sets,
+		       (size_t)n * aggmon_aggbuf_record_size(bufs));
 	return n;
 }
 
@@ -165,23 +314,56 @@ void aggmon_aggbuf_stamp(const struct aggmon_aggbufs *bufs, void *records,
  * @bufs: the aggregation's buffers
  * @buf: the buffer
  *
- * Context: as aggmon_aggbuf_copy().
+ * Context: with @buf to itself, or on its CPU with interrupts disabled.
  */
 void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *buf)
 {
 	u32 i;
 
-	/* Only the buckets in use: the time with interrupts off is O(nused). */
+	/* Only the buckets in use: the time it takes is O(nused). */
 	for (i = 0; i < buf->nused; i++)
 		buf->heads[SET_HASH(*aggmon_aggbuf_set(bufs, buf, i)) &
-			   bufs->hash_mask] = 0;
+			   buf->hash_mask] = 0;
 	WRITE_ONCE(buf->nused, 0);
 	WRITE_ONCE(buf->drops, 0);
 }
 
+/* A full, empty buffer: capacity data sets, a bucket each, on @node. */
+static struct aggmon_aggbuf *aggmon_aggbuf_alloc(const struct aggmon_aggbufs *bufs,
+						 int node)
+{
+	struct aggmon_aggbuf *buf;
+
+	buf = kzalloc_node(sizeof(*buf), bufs->gfp, node);
+	if (!buf)
+		return NULL;
+	buf->heads = kvcalloc_node(bufs->hash_mask + 1, sizeof(*buf->heads),
+				   bufs->gfp, node);
+	buf->sets = kvmalloc_node(array_size(bufs->capacity,
+					     aggmon_aggbuf_record_size(bufs)),
+				  bufs->gfp, node);
+	buf->room = bufs->capacity;
+	buf->hash_mask = bufs->hash_mask;
+	if (buf->heads && buf->sets)
+		return buf;
+	kvfree(buf->heads);
+	kvfree(buf->sets);
+	kfree(buf);
+	return NULL;
+}
+
+static void aggmon_aggbuf_free(struct aggmon_aggbuf *buf)
+{
+	if (!buf)
+		return;
+	kvfree(buf->heads);
+	kvfree(buf->sets);
+	kfree(buf);
+}
+
 /**
- * aggmon_aggbufs_init() - allocate every possible CPU's buffer
+ * aggmon_aggbufs_init() - allocate every possible CPU's active buffer
  * @bufs: the buffers to set up
  * @key_words: words of a key (may be 0)
  * @value_words: words of a value
@@ -189,7 +371,8 @@ void aggmon_aggbuf_clear(const struct aggmon_aggbufs *bufs,
  * @hash_key: the secret key of the keys' hash
  * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's aggregation
  *
- * Each CPU gets a hash bucket per data set (a power of two), on its node.
+ * Each CPU's active buffer gets a hash bucket per data set (a power of
+ * two), on its node; so does the spare.  The totals start empty.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
@@ -198,7 +381,7 @@ int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
 			const hsiphash_key_t *hash_key, gfp_t gfp)
 {
-	unsigned int nbuckets = roundup_pow_of_two(capacity);
+	struct aggmon_aggbuf *buf;
 	unsigned int cpu;
 
 	bufs->hash_key = *hash_key;
@@ -206,26 +389,24 @@ int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 	bufs->value_words = value_words;
 	bufs->set_words = AGGMON_AGGBUF_HEADER_WORDS + key_words + value_words;
 	bufs->capacity = capacity;
-	bufs->hash_mask = nbuckets - 1;
-	bufs->pcpu = alloc_percpu_gfp(struct aggmon_aggbuf, gfp | __GFP_ZERO);
-	if (!bufs->pcpu)
-		return -ENOMEM;
+	bufs->hash_mask = roundup_pow_of_two(capacity) - 1;
+	bufs->gfp = gfp;
+	bufs->pcpu = alloc_percpu_gfp(struct aggmon_aggbuf_cpu,
+				      gfp | __GFP_ZERO);
+	bufs->totals = kcalloc(nr_cpu_ids, sizeof(*bufs->totals), gfp);
+	bufs->spare = aggmon_aggbuf_alloc(bufs, NUMA_NO_NODE);
+	if (!bufs->pcpu || !bufs->totals || !bufs->spare)
+		goto fail;
 	for_each_possible_cpu(cpu) {
-		struct aggmon_aggbuf *buf = per_cpu_ptr(bufs->pcpu, cpu);
-		int node = cpu_to_node(cpu);
-
-		buf->heads = kvcalloc_node(nbuckets, sizeof(*buf->heads),
-					   gfp, node);
-		buf->sets = kvmalloc_node(array3_size(capacity,
-						      bufs->set_words,
-						      sizeof(u64)),
-					  gfp, node);
-		if (!buf->heads || !buf->sets) {
-			aggmon_aggbufs_free(bufs);
-			return -ENOMEM;
-		}
+		buf = aggmon_aggbuf_alloc(bufs, cpu_to_node(cpu));
+		if (!buf)
+			goto fail;
+		per_cpu_ptr(bufs->pcpu, cpu)->active = buf;
 	}
 	return 0;
+fail:
+	aggmon_aggbufs_free(bufs);
+	return -ENOMEM;
 }
 
 /**
@@ -238,16 +419,22 @@ void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs)
 {
 	unsigned int cpu;
 
-	if (!bufs->pcpu)
-		return;
-	for_each_possible_cpu(cpu) {
-		struct aggmon_aggbuf *buf = per_cpu_ptr(bufs->pcpu, cpu);
-
-		kvfree(buf->heads);
-		kvfree(buf->sets);
+	if (bufs->pcpu) {
+		for_each_possible_cpu(cpu)
+			aggmon_aggbuf_free(per_cpu_ptr(bufs->pcpu, cpu)->active);
+		free_percpu(bufs->pcpu);
 	}
-	free_percpu(bufs->pcpu);
+	if (bufs->totals) {
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+			kvfree(bufs->totals[cpu].heads);
+			kvfree(bufs->totals[cpu].sets);
+		}
+		kfree(bufs->totals);
+	}
+	aggmon_aggbuf_free(bufs->spare);
 	bufs->pcpu = NULL;
+	bufs->totals = NULL;
+	bufs->spare = NULL;
 }
 
 #ifdef CONFIG_AGGMON_KUNIT_TEST

@@ -234,6 +234,65 @@ void aggmon_func_apply(const struct aggmon_func *fn, u64 *slots, s64 value)
 	}
 }
 
+/* Add each of @n words at @src to its word at @dst. */
+static void aggmon_add_words_each(u64 *dst, const u64 *src, unsigned int n)
+{
+	while (n--)
+		*dst++ += *src++;
+}
+
+/* Add the @n-word integer at @src to the one at @dst (low word first). */
+static void aggmon_add_words(u64 *dst, const u64 *src, unsigned int n)
+{
+	u64 carry = 0, add;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		add = src[i] + carry;
+		carry = add < carry;
+		dst[i] += add;
+		carry += dst[i] < add;
+	}
+}
+
+/**
+ * aggmon_func_merge() - fold one data set's value into another's
+ * @fn: the function of both
+ * @dst: a value, zero for a data set that is new
+ * @src: a value of the same key, from another interval of time
+ *
+ * @dst becomes what it would be had it taken @src's values too: counts,
+ * sums (in two's complement, as aggmon_func_apply() keeps them), squares
+ * and buckets add up; a minimum or maximum is the lower or higher of
+ * the two that have values.
+ */
+void aggmon_func_merge(const struct aggmon_func *fn, u64 *dst, const u64 *src)
+{
+	switch (fn->func) {
+	case AGGMON_AGG_MIN:
+		if (src[0] && (!dst[0] || (s64)src[1] < (s64)dst[1]))
+			dst[1] = src[1];
+		dst[0] += src[0];
+		break;
+	case AGGMON_AGG_MAX:
+		if (src[0] && (!dst[0] || (s64)src[1] > (s64)dst[1]))
+			dst[1] = src[1];
+		dst[0] += src[0];
+		break;
+	case AGGMON_AGG_STDDEV:
+		aggmon_add_words(&dst[STDDEV_SQ0], &src[STDDEV_SQ0], 3);
+		fallthrough;
+	case AGGMON_AGG_AVG:
+		dst[AVG_N] += src[AVG_N];
+		aggmon_add_words(&dst[AVG_SUM_LO], &src[AVG_SUM_LO], 2);
+		break;
+	default:
+		/* count, sum and the buckets of the quantizes */
+		aggmon_add_words_each(dst, src, fn->nslots);
+		break;
+	}
+}
+
 #ifdef CONFIG_AGGMON_KUNIT_TEST
 #include "tests/aggfunc_kunit.h"
 #endif

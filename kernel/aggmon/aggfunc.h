@@ -33,5 +33,6 @@ unsigned int aggmon_lquantize_bucket(const struct aggmon_func *fn, s64 value);
 unsigned int aggmon_llquantize_bucket(const struct aggmon_func *fn,
 				      s64 value);
 void aggmon_func_apply(const struct aggmon_func *fn, u64 *slots, s64 value);
+void aggmon_func_merge(const struct aggmon_func *fn, u64 *dst, const u64 *src);
 
 #endif /* _AGGMON_AGGFUNC_H */

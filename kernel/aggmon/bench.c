@@ -90,6 +90,14 @@
  * "aggmon_bench_op_json:" line per operation for scripts; it never fails
  * on a timing.
  *
+ * and what a snapshot keeps interrupts off for on a monitored CPU, per
+ * CPU and snapshot, a quantize keyed by one explicit key with every CPU's
+ * buffer full (BENCH_SNAP_SIZES data sets; 1040 bytes each): the copy of
+ * the buffer in an IPI that snapshots did until they switched buffers,
+ * against the switch they do now.  Printed as one
+ * "aggmon_bench_snapshot_json:" line per size: medians over @samples
+ * rounds of every online CPU.
+ *
  * The peer run, for an ftrace hist trigger on this module's tracepoint
  * aggmon_bench:aggmon_bench_hit (bench_trace.h): once the trigger is set
  * (hist:keys=key:vals=value), writing 1 to the module's peer_run
@@ -122,6 +130,7 @@
 
 #define CREATE_TRACE_POINTS
 #include "bench_trace.h"
+#include "agg.h"
 
 static bool run;
 module_param(run, bool, 0444);
@@ -798,6 +807,72 @@ static const struct kernel_param_ops bench_peer_run_ops = {
 module_param_cb(peer_run, &bench_peer_run_ops, NULL, 0200);
 MODULE_PARM_DESC(peer_run, "Write 1 to time a hist trigger on aggmon_bench_hit");
 
+/* Data sets per CPU of the snapshot rows: about 1 MiB and 4 MiB. */
+static const unsigned int bench_snap_sizes[] = { 1008, 4032 };
+
+/* On each CPU: keys 0 .. entries - 1, one value each. */
+static void bench_snap_fill(void *data)
+{
+	struct aggmon_agg *agg = data;
+
+	bench_aggregate(agg, agg->bufs.capacity, ~0U);
+}
+
+/*
+ * Interrupts-off time of a snapshot on each online CPU, with its buffer
+ * full: a copy in the IPI (what snapshots did) against the switch.
+ */
+static int bench_snapshot(unsigned int entries)
+{
+	struct aggmon_agg_def def = {
+		.name = "aggmon_bench.snapshot", .func = AGGMON_AGG_QUANTIZE,
+		.nkeys = 1, .keys = { AGGMON_KEY_ARG }, .entries = entries,
+	};
+	unsigned int n = samples * num_online_cpus(), i = 0, cpu, s;
+	u64 *copy_ns, *switch_ns;
+	struct aggmon_agg *agg;
+	int err = 0;
+
+	copy_ns = kcalloc(n, sizeof(*copy_ns), GFP_KERNEL);
+	switch_ns = kcalloc(n, sizeof(*switch_ns), GFP_KERNEL);
+	agg = aggmon_agg_create(&def);
+	if (!copy_ns || !switch_ns || IS_ERR(agg)) {
+		err = IS_ERR(agg) ? PTR_ERR(agg) : -ENOMEM;
+		goto out;
+	}
+	/* The CPUs are not brought up or down while the benchmark runs. */
+	for (s = 0; s < samples && !err; s++) {
+		on_each_cpu(bench_snap_fill, agg, 1);
+		for_each_online_cpu(cpu) {
+			err = aggmon_agg_bench_irqs_off(agg, cpu, &copy_ns[i],
+							&switch_ns[i]);
+			if (err || ++i == n)
+				break;
+		}
+	}
+	if (!err)
+		pr_info("aggmon_bench_snapshot_json: {\"entries\": %u, \"record_size\": %zu, \"cpus\": %u, \"samples\": %u, \"copy_ns\": %llu, \"switch_ns\": %llu}\n",
+			entries, aggmon_aggbuf_record_size(&agg->bufs),
+			num_online_cpus(), samples, median(copy_ns, i),
+			median(switch_ns, i));
+out:
+	if (!IS_ERR(agg))
+		aggmon_agg_destroy(agg);
+	kfree(copy_ns);
+	kfree(switch_ns);
+	return err;
+}
+
+static int bench_snapshots(void)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(bench_snap_sizes) && !err; i++)
+		err = bench_snapshot(bench_snap_sizes[i]);
+	return err;
+}
+
 static int __init aggmon_bench_init(void)
 {
 	int err = -ENOMEM;
@@ -819,6 +894,8 @@ static int __init aggmon_bench_init(void)
 		err = bench_all();
 		aggmon_gauge_destroy(&bench.gauge);
 	}
+	if (!err)
+		err = bench_snapshots();
 	percpu_counter_destroy(&bench.pcc);
 out:
 	free_percpu(bench.private);
@@ -837,4 +914,5 @@ static void __exit aggmon_bench_exit(void)
 module_init(aggmon_bench_init);
 module_exit(aggmon_bench_exit);
 MODULE_DESCRIPTION("aggmon update-path benchmark");
+MODULE_IMPORT_NS(AGGMON_BENCH);
 MODULE_LICENSE("GPL");

@@ -664,15 +664,15 @@ struct aggmon_agg_record {
 	__aligned_u64 data[];
 };
 
-/* Empty every CPU's buffer, and its drop count, as it is copied. */
+/* Empty every CPU's data sets, and its drop count, as they are copied. */
 #define AGGMON_SNAPSHOT_CLEAR	(1U << 0)
 
 /**
  * struct aggmon_agg_snapshot_attr - attr of %AGGMON_AGG_SNAPSHOT
  *
- * A snapshot copies each CPU's buffer at one instant of that CPU (on the
- * CPU itself, between two of its updates) into memory the file descriptor
- * holds; calls then return it in batches.  A call with @generation 0 takes
+ * A snapshot copies each CPU's data sets as of one instant of that CPU
+ * (its buffer is switched for an empty one on the CPU itself, between
+ * two of its updates) into memory the file descriptor holds; calls then return it in batches.  A call with @generation 0 takes
  * a new snapshot; a call with the @generation a previous call returned
  * continues that snapshot from @cursor.
  *
@@ -683,7 +683,8 @@ struct aggmon_agg_record {
  * @buf_size: in: bytes at @buf.
  * @drops: in: user pointer to @nr_cpus __u64 that receive, per CPU, the
  *	values dropped since creation or the last clear: values of a new key
- *	when the CPU's buffer was full, and values that came in NMI context;
+ *	when the CPU's buffer, or its totals, were full, and values that came
+ *	in NMI context;
  *	0 for none.
  * @nr_cpus: in: length of @drops, at least the aggregation's nr_cpus when
  *	@drops is set; out: the aggregation's nr_cpus.

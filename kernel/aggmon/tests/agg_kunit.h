@@ -126,6 +126,66 @@ static void aggmon_test_agg_drops(struct kunit *test)
 	aggmon_agg_destroy(agg);
 }
 
+/*
+ * A snapshot takes the CPU's active buffer and leaves it an empty one: the
+ * IPI switches buffers and does nothing else, the data go to the totals,
+ * which keep adding up between snapshots (without a clear) and drop a key
+ * that finds them full with all its values.  A snapshot that finds the
+ * active buffer empty leaves it as it is.
+ */
+static void aggmon_test_agg_switch(struct kunit *test)
+{
+	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.switch",
+						 AGGMON_AGG_SUM, 1, 4);
+	struct aggmon_aggbuf *before, *spare;
+	unsigned int cpu;
+	u64 key;
+
+	cpu = get_cpu();
+	for (key = 1; key <= 3; key++)
+		aggmon_aggregate(agg, 10 * key, &key);
+	put_cpu();
+	before = per_cpu_ptr(agg->bufs.pcpu, cpu)->active;
+	spare = agg->bufs.spare;
+	aggmon_test_snapshot(test, agg, false);
+	KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(agg->bufs.pcpu, cpu)->active,
+			    spare);
+	KUNIT_EXPECT_PTR_EQ(test, agg->bufs.spare, before);
+	KUNIT_EXPECT_EQ(test, before->nused, 0);
+	KUNIT_EXPECT_EQ(test, spare->nused, 0);
+	KUNIT_EXPECT_EQ(test, agg->bufs.totals[cpu].nused, 3);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 3);
+
+	/* Nothing new: no switch, the same records. */
+	aggmon_test_snapshot(test, agg, false);
+	KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(agg->bufs.pcpu, cpu)->active,
+			    spare);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 3);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 2)->data[1], 20);
+
+	/* Key 2 adds up; 4 fits; 5 and 6 find the totals full: 3 values. */
+	cpu = get_cpu();
+	for (key = 2; key <= 6; key++)
+		aggmon_aggregate(agg, 1, &key);
+	key = 6;
+	aggmon_aggregate(agg, 1, &key);
+	put_cpu();
+	aggmon_test_snapshot(test, agg, false);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 4);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 3);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 2)->data[1], 21);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 4)->data[1], 1);
+	KUNIT_EXPECT_NULL(test, aggmon_test_record(agg, cpu, 5));
+
+	/* A clear hands it all out and empties the totals. */
+	aggmon_test_snapshot(test, agg, true);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 4);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 3);
+	KUNIT_EXPECT_EQ(test, agg->bufs.totals[cpu].nused, 0);
+	KUNIT_EXPECT_EQ(test, agg->bufs.totals[cpu].drops, 0);
+	aggmon_agg_destroy(agg);
+}
+
 /* Kernel names are unique; ids that collide move on to the next one. */
 static void aggmon_test_agg_names(struct kunit *test)
 {
@@ -193,6 +253,7 @@ static void aggmon_test_agg_timing_hook(struct kunit *test)
 static struct kunit_case aggmon_agg_test_cases[] = {
 	KUNIT_CASE(aggmon_test_agg_keys),
 	KUNIT_CASE(aggmon_test_agg_drops),
+	KUNIT_CASE(aggmon_test_agg_switch),
 	KUNIT_CASE(aggmon_test_agg_names),
 	KUNIT_CASE(aggmon_test_agg_timing_hook),
 	{}

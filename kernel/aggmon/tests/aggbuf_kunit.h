@@ -104,15 +104,22 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 7);
 	KUNIT_EXPECT_EQ(test, aggmon_aggbuf_record_size(bufs), 16 + 4 * 8);
 	for_each_possible_cpu(cpu) {
-		buf = per_cpu_ptr(bufs->pcpu, cpu);
+		buf = per_cpu_ptr(bufs->pcpu, cpu)->active;
 		KUNIT_EXPECT_NOT_NULL(test, buf->heads);
 		KUNIT_EXPECT_NOT_NULL(test, buf->sets);
 		KUNIT_EXPECT_EQ(test, buf->nused, 0);
+		KUNIT_EXPECT_EQ(test, buf->room, 5);
+		KUNIT_EXPECT_EQ(test, buf->hash_mask, 7);
 		KUNIT_EXPECT_EQ(test, buf->drops, 0);
-		KUNIT_EXPECT_EQ(test, buf->nmi_drops, 0);
+		KUNIT_EXPECT_EQ(test, per_cpu_ptr(bufs->pcpu, cpu)->nmi_drops, 0);
 		for (i = 0; i <= bufs->hash_mask; i++)
 			KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
+		/* The totals take memory only when data comes. */
+		KUNIT_EXPECT_EQ(test, bufs->totals[cpu].room, 0);
+		KUNIT_EXPECT_NULL(test, bufs->totals[cpu].sets);
 	}
+	KUNIT_EXPECT_EQ(test, bufs->spare->room, 5);
+	KUNIT_EXPECT_EQ(test, bufs->spare->nused, 0);
 
 	bufs = aggmon_test_bufs(test, 2, 1, 4);
 	KUNIT_EXPECT_EQ(test, bufs->set_words, 5);
@@ -127,7 +134,7 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 
 	/* Freeing twice is harmless: the second sees no buffers. */
 	aggmon_aggbufs_free(bufs);
-	KUNIT_EXPECT_TRUE(test, !bufs->pcpu);
+	KUNIT_EXPECT_TRUE(test, !bufs->pcpu && !bufs->spare && !bufs->totals);
 	aggmon_aggbufs_free(bufs);
 	KUNIT_EXPECT_TRUE(test, !bufs->pcpu);
 }
@@ -139,7 +146,7 @@ static void aggmon_test_here(struct kunit *test, struct aggmon_aggbufs *bufs,
 					struct aggmon_aggbuf *buf))
 {
 	migrate_disable();
-	fn(test, bufs, this_cpu_ptr(bufs->pcpu));
+	fn(test, bufs, this_cpu_read(bufs->pcpu->active));
 	migrate_enable();
 }
 
@@ -152,7 +159,7 @@ static void aggmon_test_others_empty(struct kunit *test,
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		other = per_cpu_ptr(bufs->pcpu, cpu);
+		other = per_cpu_ptr(bufs->pcpu, cpu)->active;
 		if (other == buf)
 			continue;
 		KUNIT_EXPECT_EQ(test, other->nused, 0);
@@ -669,6 +676,120 @@ static void aggmon_test_aggbuf_copy(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, records[i], 0xa5);
 }
 
+
+/* @count values of @key into @buf, each @value, as updates fold them. */
+static void aggmon_test_fold(struct kunit *test,
+			     const struct aggmon_aggbufs *bufs,
+			     struct aggmon_aggbuf *buf,
+			     const struct aggmon_func *fn, u64 key,
+			     unsigned int count, s64 value)
+{
+	u64 *slots;
+
+	while (count--) {
+		slots = aggmon_test_find(bufs, buf, &key);
+		if (slots)
+			aggmon_func_apply(fn, slots, value);
+	}
+}
+
+/* The data set of @key in @buf, found through its chain, or NULL. */
+static const u64 *aggmon_test_lookup(const struct aggmon_aggbufs *bufs,
+				     const struct aggmon_aggbuf *buf, u64 key)
+{
+	u32 hash = aggmon_aggbuf_hash(bufs, &key);
+	const u64 *set;
+	u32 link;
+
+	if (!buf->room)
+		return NULL;
+	for (link = buf->heads[hash & buf->hash_mask]; link;
+	     link = SET_LINK(set[0])) {
+		set = aggmon_aggbuf_set(bufs, buf, link - 1);
+		if (SET_KEY(set)[0] == key)
+			return set;
+	}
+	return NULL;
+}
+
+#define AGGMON_TEST_MERGE_CAP	48
+
+/* Fill this CPU's buffer, take it as a snapshot does, merge it. */
+static void aggmon_test_merge_here(struct kunit *test,
+				   const struct aggmon_aggbufs *bufs,
+				   struct aggmon_aggbuf *buf)
+{
+	struct aggmon_aggbuf *totals = test->priv, *taken;
+	struct aggmon_func fn = { .func = AGGMON_AGG_SUM };
+	struct aggmon_aggbuf_cpu cpu_bufs = { .active = buf, .nmi_drops = 3 };
+	const u64 *set;
+	u64 nmi, key;
+
+	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
+	/* Keys 1..48, twice each: the totals grow 16, 32, 48. */
+	for (key = 1; key <= AGGMON_TEST_MERGE_CAP; key++)
+		aggmon_test_fold(test, bufs, buf, &fn, key, 2, key);
+	taken = aggmon_aggbuf_switch(&cpu_bufs, bufs->spare, &nmi);
+	KUNIT_EXPECT_PTR_EQ(test, taken, buf);
+	KUNIT_EXPECT_PTR_EQ(test, cpu_bufs.active, bufs->spare);
+	KUNIT_EXPECT_EQ(test, nmi, 3);
+	KUNIT_EXPECT_EQ(test, cpu_bufs.nmi_drops, 0);
+	aggmon_aggbuf_merge(bufs, totals, taken, &fn);
+	KUNIT_EXPECT_EQ(test, totals->nused, AGGMON_TEST_MERGE_CAP);
+	KUNIT_EXPECT_EQ(test, totals->room, AGGMON_TEST_MERGE_CAP);
+	KUNIT_EXPECT_EQ(test, totals->hash_mask, 63);
+	KUNIT_EXPECT_EQ(test, totals->drops, 0);
+	for (key = 1; key <= AGGMON_TEST_MERGE_CAP; key++) {
+		set = aggmon_test_lookup(bufs, totals, key);
+		KUNIT_ASSERT_NOT_NULL(test, set);
+		KUNIT_EXPECT_EQ(test, SET_COUNT(set), 2);
+		KUNIT_EXPECT_EQ(test, SET_KEY(set)[1], 2 * key);
+	}
+	/* In the order the keys came, as one buffer would hold them. */
+	KUNIT_EXPECT_EQ(test, SET_KEY(aggmon_aggbuf_set(bufs, totals, 47))[0],
+			48);
+
+	/*
+	 * Keys 41..60 three times each and a drop of the buffer's own: 41..48
+	 * add up, 49..60 find the totals full and are dropped, three values
+	 * each, and the buffer's drop comes along.
+	 */
+	aggmon_aggbuf_clear(bufs, taken);
+	for (key = 41; key <= 60; key++)
+		aggmon_test_fold(test, bufs, taken, &fn, key, 3, 1);
+	taken->drops = 1;
+	aggmon_aggbuf_merge(bufs, totals, taken, &fn);
+	KUNIT_EXPECT_EQ(test, totals->nused, AGGMON_TEST_MERGE_CAP);
+	KUNIT_EXPECT_EQ(test, totals->drops, 12 * 3 + 1);
+	set = aggmon_test_lookup(bufs, totals, 41);
+	KUNIT_ASSERT_NOT_NULL(test, set);
+	KUNIT_EXPECT_EQ(test, SET_COUNT(set), 5);
+	KUNIT_EXPECT_EQ(test, SET_KEY(set)[1], 82 + 3);
+	KUNIT_EXPECT_NULL(test, aggmon_test_lookup(bufs, totals, 49));
+	/* The taken buffer is left as it was, for the caller to clear. */
+	KUNIT_EXPECT_EQ(test, taken->nused, 20);
+	aggmon_aggbuf_clear(bufs, taken);
+	aggmon_aggbuf_clear(bufs, totals);
+	KUNIT_EXPECT_EQ(test, totals->nused, 0);
+	KUNIT_EXPECT_EQ(test, totals->drops, 0);
+	KUNIT_EXPECT_NULL(test, aggmon_test_lookup(bufs, totals, 1));
+}
+
+/*
+ * A switch hands over the active buffer and the NMI drops; a merge adds
+ * up keys the totals hold, grows them up to the capacity (relinking every
+ * chain), and drops, with all their values, keys that do not fit.
+ */
+static void aggmon_test_aggbuf_merge(struct kunit *test)
+{
+	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 1, 1,
+						       AGGMON_TEST_MERGE_CAP);
+
+	test->priv = &bufs->totals[0];
+	aggmon_test_here(test, bufs, aggmon_test_merge_here);
+	test->priv = NULL;
+}
+
 static struct kunit_case aggmon_aggbuf_test_cases[] = {
 	KUNIT_CASE(aggmon_test_aggbuf_init),
 	KUNIT_CASE(aggmon_test_aggbuf_find),
@@ -679,6 +800,7 @@ static struct kunit_case aggmon_aggbuf_test_cases[] = {
 	KUNIT_CASE(aggmon_test_aggbuf_flood),
 	KUNIT_CASE(aggmon_test_aggbuf_full_clear),
 	KUNIT_CASE(aggmon_test_aggbuf_copy),
+	KUNIT_CASE(aggmon_test_aggbuf_merge),
 	{}
 };
 

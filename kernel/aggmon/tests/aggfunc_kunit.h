@@ -1121,6 +1121,63 @@ static void aggmon_test_apply_quantize(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, slots[118], 1);
 }
 
+/* Each function, with parameters where it takes them. */
+static const struct aggmon_func aggmon_test_merge_fns[] = {
+	{ .func = AGGMON_AGG_COUNT },
+	{ .func = AGGMON_AGG_SUM },
+	{ .func = AGGMON_AGG_MIN },
+	{ .func = AGGMON_AGG_MAX },
+	{ .func = AGGMON_AGG_AVG },
+	{ .func = AGGMON_AGG_STDDEV },
+	{ .func = AGGMON_AGG_QUANTIZE },
+	{ .func = AGGMON_AGG_LQUANTIZE, .low = -1000, .high = 1000, .step = 10 },
+	{ .func = AGGMON_AGG_LLQUANTIZE, .factor = 10, .low = 0, .high = 6,
+	  .step = 10 },
+};
+
+/*
+ * Values split between two data sets, merged, come to the data set that
+ * took them all: random values of every magnitude and sign (sums wrap,
+ * squares carry), splits with either side empty, and merges of empties.
+ */
+static void aggmon_test_merge(struct kunit *test)
+{
+	static const unsigned int splits[][2] = {
+		{ 0, 0 }, { 0, 5 }, { 5, 0 }, { 1, 1 }, { 7, 13 }, { 200, 300 },
+	};
+	size_t size = AGGMON_AGG_BUCKETS_MAX * sizeof(u64);
+	u64 *a, *b, *all, state = 0x5eed;
+	struct aggmon_func fn;
+	unsigned int f, i, j;
+	s64 v;
+
+	a = kunit_kmalloc(test, size, GFP_KERNEL);
+	b = kunit_kmalloc(test, size, GFP_KERNEL);
+	all = kunit_kmalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, a && b && all);
+	for (f = 0; f < ARRAY_SIZE(aggmon_test_merge_fns); f++) {
+		fn = aggmon_test_merge_fns[f];
+		KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
+		for (i = 0; i < ARRAY_SIZE(splits); i++) {
+			memset(a, 0, size);
+			memset(b, 0, size);
+			memset(all, 0, size);
+			for (j = 0; j < splits[i][0] + splits[i][1]; j++) {
+				v = aggmon_test_rand_value(&state);
+				aggmon_func_apply(&fn, j < splits[i][0] ? a : b,
+						  v);
+				aggmon_func_apply(&fn, all, v);
+			}
+			aggmon_func_merge(&fn, a, b);
+			KUNIT_EXPECT_MEMEQ_MSG(test, a, all,
+					       fn.nslots * sizeof(u64),
+					       "func %u, %u + %u values",
+					       fn.func, splits[i][0],
+					       splits[i][1]);
+		}
+	}
+}
+
 static struct kunit_case aggmon_aggfunc_test_cases[] = {
 	KUNIT_CASE(aggmon_test_quantize_buckets),
 	KUNIT_CASE(aggmon_test_quantize_dtrace),
@@ -1137,6 +1194,7 @@ static struct kunit_case aggmon_aggfunc_test_cases[] = {
 	KUNIT_CASE(aggmon_test_apply_avg),
 	KUNIT_CASE(aggmon_test_apply_stddev),
 	KUNIT_CASE(aggmon_test_apply_quantize),
+	KUNIT_CASE(aggmon_test_merge),
 	{}
 };
 
