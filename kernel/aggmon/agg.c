@@ -51,6 +51,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
 #include "agg.h"
@@ -280,7 +281,7 @@ static int aggmon_agg_alloc_buffers(struct aggmon_agg *agg, gfp_t gfp)
 	get_random_bytes(&hash_key, sizeof(hash_key));
 	return aggmon_aggbufs_init(&agg->bufs, agg->bufs.key_words,
 				   agg->fn.nslots, agg->bufs.capacity,
-				   &hash_key, gfp);
+				   &hash_key, gfp, agg->ucounts);
 }
 
 static void aggmon_snapshot_free(struct aggmon_snapshot *snap)
@@ -290,6 +291,9 @@ static void aggmon_snapshot_free(struct aggmon_snapshot *snap)
 	if (snap->records)
 		for_each_possible_cpu(cpu)
 			kvfree(snap->records[cpu]);
+	if (snap->charged)
+		aggmon_quota_uncharge_bytes(snap->ucounts, snap->charged);
+	snap->charged = 0;
 	kfree(snap->records);
 	kfree(snap->rooms);
 	kfree(snap->counts);
@@ -390,6 +394,7 @@ static void aggmon_agg_release(struct kref *ref)
 		mutex_lock(&aggmon_watch_mutex);
 		aggmon_watch_detach_agg(agg);
 		mutex_unlock(&aggmon_watch_mutex);
+		aggmon_aggbufs_uncharge_all(&agg->bufs);
 		aggmon_quota_uncharge(AGGMON_QUOTA_AGGS, agg->ucounts);
 	}
 	INIT_RCU_WORK(&agg->free_work, aggmon_agg_free_work);
@@ -481,7 +486,11 @@ static struct file *aggmon_agg_file(struct aggmon_agg *agg)
 	struct file *file;
 
 	af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
-	if (!af) {
+	/* Its snapshots' memory counts against whoever opened it. */
+	if (af)
+		af->snap.ucounts = get_ucounts(current_ucounts());
+	if (!af || !af->snap.ucounts) {
+		kfree(af);
 		aggmon_agg_put(agg);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -490,6 +499,7 @@ static struct file *aggmon_agg_file(struct aggmon_agg *agg)
 	file = anon_inode_getfile("[aggmon_agg]", &aggmon_agg_fops, af,
 				  O_RDONLY);
 	if (IS_ERR(file)) {
+		put_ucounts(af->snap.ucounts);
 		kfree(af);
 		aggmon_agg_put(agg);
 	}
@@ -725,14 +735,24 @@ static int aggmon_snapshot_room(struct aggmon_agg *agg,
 {
 	size_t rsize = aggmon_aggbuf_record_size(&agg->bufs);
 	u32 room = min(want + want / 8 + 16, agg->bufs.capacity);
+	int err;
 
 	if (snap->rooms[cpu] >= want)
 		return 0;
 	kvfree(snap->records[cpu]);
+	snap->records[cpu] = NULL;
+	aggmon_quota_uncharge_bytes(snap->ucounts, snap->rooms[cpu] * rsize);
+	snap->charged -= snap->rooms[cpu] * rsize;
 	snap->rooms[cpu] = 0;
+	err = aggmon_quota_charge_bytes(snap->ucounts, room * rsize);
+	if (err)
+		return err;
 	snap->records[cpu] = kvmalloc_array(room, rsize, GFP_KERNEL_ACCOUNT);
-	if (!snap->records[cpu])
+	if (!snap->records[cpu]) {
+		aggmon_quota_uncharge_bytes(snap->ucounts, room * rsize);
 		return -ENOMEM;
+	}
+	snap->charged += room * rsize;
 	snap->rooms[cpu] = room;
 	return 0;
 }
@@ -1014,6 +1034,7 @@ static int aggmon_agg_file_release(struct inode *inode, struct file *file)
 	struct aggmon_agg_file *af = file->private_data;
 
 	aggmon_snapshot_free(&af->snap);
+	put_ucounts(af->snap.ucounts);
 	mutex_destroy(&af->snap.lock);
 	aggmon_agg_put(af->agg);
 	kfree(af);

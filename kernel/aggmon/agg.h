@@ -25,6 +25,8 @@ struct file;
 /**
  * struct aggmon_snapshot - the copy of the buffers a file descriptor holds
  * @lock: serialises the snapshots of the file descriptor
+ * @ucounts: the user who opened it, charged for @records (quota.c)
+ * @charged: the bytes of @records charged
  * @generation: its number, from 1; 0 before the first
  * @total: records in it
  * @records: per CPU, that CPU's records; kept for the next snapshot
@@ -34,6 +36,8 @@ struct file;
  */
 struct aggmon_snapshot {
 	struct mutex lock;	/* one snapshot at a time per file */
+	struct ucounts *ucounts;
+	size_t charged;
 	u64 generation;
 	u64 total;
 	void **records;

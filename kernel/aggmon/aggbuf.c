@@ -55,6 +55,7 @@
 
 #include "aggbuf.h"
 #include "aggfunc.h"
+#include "quota.h"
 
 #define SET_LINK(word)		lower_32_bits(word)
 #define SET_HASH(word)		upper_32_bits(word)
@@ -183,22 +184,53 @@ static void aggmon_aggbuf_link(const struct aggmon_aggbufs *bufs,
 	*head = index + 1;
 }
 
+/* The bytes of a buffer's buckets and data sets, as charged. */
+static size_t aggmon_aggbuf_bytes(const struct aggmon_aggbufs *bufs,
+				  u32 nbuckets, u32 room)
+{
+	return (size_t)nbuckets * sizeof(u32) +
+	       (size_t)room * aggmon_aggbuf_record_size(bufs);
+}
+
+/* Charge @bytes more to the buffers' user, if they have one. */
+static int aggmon_aggbufs_charge(struct aggmon_aggbufs *bufs, size_t bytes)
+{
+	int err = 0;
+
+	if (bufs->ucounts)
+		err = aggmon_quota_charge_bytes(bufs->ucounts, bytes);
+	if (!err)
+		bufs->charged += bytes;
+	return err;
+}
+
+static void aggmon_aggbufs_uncharge(struct aggmon_aggbufs *bufs,
+				    size_t bytes)
+{
+	if (bufs->ucounts)
+		aggmon_quota_uncharge_bytes(bufs->ucounts, bytes);
+	bufs->charged -= bytes;
+}
+
 /*
  * Room for twice the data sets (at least the minimum, at most the
  * capacity) and as many buckets, the sets relinked; false, @buf as it
- * was, without the memory.
+ * was, without the memory or its user's quota of it.
  */
-static bool aggmon_aggbuf_grow(const struct aggmon_aggbufs *bufs,
+static bool aggmon_aggbuf_grow(struct aggmon_aggbufs *bufs,
 			       struct aggmon_aggbuf *buf)
 {
 	u32 room = min(max(2 * buf->room, AGGMON_AGGBUF_TOTALS_MIN),
 		       bufs->capacity);
 	u32 nbuckets = roundup_pow_of_two(room);
+	size_t old = buf->room ? aggmon_aggbuf_bytes(bufs, buf->hash_mask + 1,
+						     buf->room) : 0;
+	size_t more = aggmon_aggbuf_bytes(bufs, nbuckets, room) - old;
 	u32 *heads;
 	u64 *sets;
 	u32 i;
 
-	if (room <= buf->room)
+	if (room <= buf->room || aggmon_aggbufs_charge(bufs, more))
 		return false;
 	heads = kvcalloc(nbuckets, sizeof(*heads), bufs->gfp);
 	sets = kvmalloc_array(room, aggmon_aggbuf_record_size(bufs),
@@ -206,6 +238,7 @@ static bool aggmon_aggbuf_grow(const struct aggmon_aggbufs *bufs,
 	if (!heads || !sets) {
 		kvfree(heads);
 		kvfree(sets);
+		aggmon_aggbufs_uncharge(bufs, more);
 		return false;
 	}
 	if (buf->nused)
@@ -235,7 +268,7 @@ static bool aggmon_aggbuf_grow(const struct aggmon_aggbufs *bufs,
  * Context: process context (it may allocate), with both buffers to
  *	itself.
  */
-void aggmon_aggbuf_merge(const struct aggmon_aggbufs *bufs,
+void aggmon_aggbuf_merge(struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *dst,
 			 const struct aggmon_aggbuf *src,
 			 const struct aggmon_func *fn)
@@ -370,16 +403,19 @@ static void aggmon_aggbuf_free(struct aggmon_aggbuf *buf)
  * @capacity: data sets per CPU
  * @hash_key: the secret key of the keys' hash
  * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's aggregation
+ * @ucounts: the user to charge the buffers' memory to, or NULL
  *
  * Each CPU's active buffer gets a hash bucket per data set (a power of
  * two), on its node; so does the spare.  The totals start empty.
  *
  * Context: process context.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EDQUOT if the buffers are more than @ucounts may have, or
+ * -ENOMEM.
  */
 int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
-			const hsiphash_key_t *hash_key, gfp_t gfp)
+			const hsiphash_key_t *hash_key, gfp_t gfp,
+			struct ucounts *ucounts)
 {
 	struct aggmon_aggbuf *buf;
 	unsigned int cpu;
@@ -391,6 +427,12 @@ int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 	bufs->capacity = capacity;
 	bufs->hash_mask = roundup_pow_of_two(capacity) - 1;
 	bufs->gfp = gfp;
+	bufs->ucounts = ucounts;
+	bufs->charged = 0;
+	if (aggmon_aggbufs_charge(bufs, (num_possible_cpus() + 1) *
+				  aggmon_aggbuf_bytes(bufs, bufs->hash_mask + 1,
+						      capacity)))
+		return -EDQUOT;
 	bufs->pcpu = alloc_percpu_gfp(struct aggmon_aggbuf_cpu,
 				      gfp | __GFP_ZERO);
 	bufs->totals = kcalloc(nr_cpu_ids, sizeof(*bufs->totals), gfp);
@@ -435,6 +477,26 @@ void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs)
 	bufs->pcpu = NULL;
 	bufs->totals = NULL;
 	bufs->spare = NULL;
+	aggmon_aggbufs_uncharge_all(bufs);
+}
+
+/**
+ * aggmon_aggbufs_uncharge_all() - give the buffers' memory back to their
+ *	user's quota, ahead of freeing it
+ * @bufs: the buffers; they grow no more
+ *
+ * For the last reference to an aggregation, which uncharges its user at
+ * once, while the memory waits for readers under RCU: the user's
+ * reference to its ucounts goes with it.
+ *
+ * Context: any.
+ */
+void aggmon_aggbufs_uncharge_all(struct aggmon_aggbufs *bufs)
+{
+	if (bufs->ucounts && bufs->charged)
+		aggmon_quota_uncharge_bytes(bufs->ucounts, bufs->charged);
+	bufs->ucounts = NULL;
+	bufs->charged = 0;
 }
 
 #ifdef CONFIG_AGGMON_KUNIT_TEST

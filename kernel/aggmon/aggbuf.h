@@ -61,6 +61,8 @@ struct aggmon_aggbuf_cpu {
  * @capacity: data sets per CPU
  * @hash_mask: hash buckets of a full buffer, minus one
  * @gfp: how the buffers are allocated
+ * @ucounts: the user their memory is charged to (quota.c), or NULL
+ * @charged: the bytes charged: the buckets and data sets of every buffer
  *
  * Updates use @pcpu only, on their CPU with interrupts disabled; @spare
  * and @totals belong to whoever drains the buffers (agg.c), one at a time.
@@ -76,18 +78,22 @@ struct aggmon_aggbufs {
 	unsigned int capacity;
 	u32 hash_mask;
 	gfp_t gfp;
+	struct ucounts *ucounts;
+	size_t charged;
 };
 
 int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
-			const hsiphash_key_t *hash_key, gfp_t gfp);
+			const hsiphash_key_t *hash_key, gfp_t gfp,
+			struct ucounts *ucounts);
 void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs);
+void aggmon_aggbufs_uncharge_all(struct aggmon_aggbufs *bufs);
 u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			struct aggmon_aggbuf *buf, const u64 *key);
 struct aggmon_aggbuf *aggmon_aggbuf_switch(struct aggmon_aggbuf_cpu *cpu_bufs,
 					   struct aggmon_aggbuf *spare,
 					   u64 *nmi_drops);
-void aggmon_aggbuf_merge(const struct aggmon_aggbufs *bufs,
+void aggmon_aggbuf_merge(struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *dst,
 			 const struct aggmon_aggbuf *src,
 			 const struct aggmon_func *fn);

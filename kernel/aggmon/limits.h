@@ -18,6 +18,13 @@
 /* The most any of them may be set to. */
 #define AGGMON_USER_QUOTA_LIMIT		1048576
 
+/*
+ * Default of kernel.aggmon_max_user_bytes: the memory one user's
+ * aggregation buffers, threshold queues and snapshots may take; at most
+ * INT_MAX, as /proc/sys/user/max_aggmon_bytes.
+ */
+#define AGGMON_USER_BYTES_DEFAULT	(256L << 20)
+
 /* A rate is measured in this many slots per period. */
 #define AGGMON_RATE_SLOTS		10
 

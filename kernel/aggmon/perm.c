@@ -16,10 +16,10 @@
  * permission.  Creating a threshold on a statistic one holds is checked,
  * as creating anything is.
  *
- * kernel.aggmon_max_user_gauges, _stats, _thresholds and _aggs cap what
- * one user holds (quota.c): they are the initial user namespace's
- * ucount_max[] of aggmon's four ucounts, which each namespace also has as
- * /proc/sys/user/max_aggmon_*.
+ * kernel.aggmon_max_user_gauges, _stats, _thresholds, _aggs and _bytes
+ * cap what one user holds (quota.c): they are the initial user
+ * namespace's ucount_max[] of aggmon's five ucounts, which each namespace
+ * also has as /proc/sys/user/max_aggmon_*.
  */
 
 #include <linux/capability.h>
@@ -40,6 +40,7 @@ static const long aggmon_quota_defaults[AGGMON_NR_QUOTAS] = {
 
 static long aggmon_quota_min = 1;
 static long aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
+static long aggmon_bytes_limit = INT_MAX;
 
 /**
  * aggmon_may_observe() - may current list and read gauges?
@@ -89,6 +90,15 @@ static struct ctl_table aggmon_sysctls[] = {
 	AGGMON_QUOTA_SYSCTL("aggmon_max_user_thresholds",
 			    UCOUNT_AGGMON_THRESHOLDS),
 	AGGMON_QUOTA_SYSCTL("aggmon_max_user_aggs", UCOUNT_AGGMON_AGGS),
+	{
+		.procname	= "aggmon_max_user_bytes",
+		.data		= &init_user_ns.ucount_max[UCOUNT_AGGMON_BYTES],
+		.maxlen		= sizeof(long),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+		.extra1		= &aggmon_quota_min,
+		.extra2		= &aggmon_bytes_limit,
+	},
 };
 
 /* Before any user can create anything: fork_init() set them all alike. */
@@ -98,6 +108,7 @@ static int __init aggmon_sysctl_init(void)
 
 	for (quota = 0; quota < AGGMON_NR_QUOTAS; quota++)
 		*aggmon_quota_max_ptr(quota) = aggmon_quota_defaults[quota];
+	*aggmon_quota_bytes_max_ptr() = AGGMON_USER_BYTES_DEFAULT;
 	register_sysctl_init("kernel", aggmon_sysctls);
 	return 0;
 }

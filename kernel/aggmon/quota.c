@@ -17,6 +17,14 @@
  * A charge is one atomic increment per namespace level, and may allocate
  * the uid's ucounts the first time: no lock of aggmon's.  Lowering a cap
  * below what a user holds keeps what it holds and refuses new objects.
+ *
+ * Memory is counted the same way, in bytes, in a fifth ucount: an
+ * aggregation's buffers against its creator (kernel.aggmon_max_user_bytes,
+ * /proc/sys/user/max_aggmon_bytes), as they are allocated and as its
+ * totals grow; a threshold's queue against its creator; the memory a file
+ * descriptor keeps a snapshot in against whoever opened it.  The cap is a
+ * limit on what one user can pin, whatever the number of CPUs; the memory
+ * is also charged to the memory cgroup (GFP_KERNEL_ACCOUNT).
  */
 
 #include <linux/cred.h>
@@ -77,6 +85,78 @@ unsigned long aggmon_quota_held(enum aggmon_quota quota,
 				const struct ucounts *ucounts)
 {
 	return atomic_long_read(&ucounts->ucount[aggmon_ucount_types[quota]]);
+}
+
+/**
+ * aggmon_quota_charge_bytes() - count memory against a user
+ * @ucounts: the user: what aggmon_quota_charge() returned for the object
+ *	the memory is for, or the opener's cred->ucounts
+ * @bytes: how much
+ *
+ * Charged at @ucounts' level and at that of each user namespace's creator
+ * above it, as objects are.
+ *
+ * Context: any.
+ * Return: 0, or -EDQUOT if a level would go past its cap (nothing is
+ * charged then).
+ */
+int aggmon_quota_charge_bytes(struct ucounts *ucounts, size_t bytes)
+{
+	struct ucounts *iter, *bad;
+	long max;
+
+	for (iter = ucounts; iter; iter = iter->ns->ucounts) {
+		max = READ_ONCE(iter->ns->ucount_max[UCOUNT_AGGMON_BYTES]);
+		if (atomic_long_add_return(bytes,
+					   &iter->ucount[UCOUNT_AGGMON_BYTES]) >
+		    max) {
+			bad = iter;
+			goto undo;
+		}
+	}
+	return 0;
+undo:
+	for (iter = ucounts; ; iter = iter->ns->ucounts) {
+		atomic_long_sub(bytes, &iter->ucount[UCOUNT_AGGMON_BYTES]);
+		if (iter == bad)
+			return -EDQUOT;
+	}
+}
+
+/**
+ * aggmon_quota_uncharge_bytes() - count memory freed
+ * @ucounts: as charged
+ * @bytes: as charged
+ *
+ * Context: any.
+ */
+void aggmon_quota_uncharge_bytes(struct ucounts *ucounts, size_t bytes)
+{
+	struct ucounts *iter;
+
+	for (iter = ucounts; iter; iter = iter->ns->ucounts)
+		atomic_long_sub(bytes, &iter->ucount[UCOUNT_AGGMON_BYTES]);
+}
+
+/**
+ * aggmon_quota_bytes_held() - the memory @ucounts holds in its namespace
+ * @ucounts: a user in a user namespace
+ *
+ * Return: the bytes.
+ */
+unsigned long aggmon_quota_bytes_held(const struct ucounts *ucounts)
+{
+	return atomic_long_read(&ucounts->ucount[UCOUNT_AGGMON_BYTES]);
+}
+
+/**
+ * aggmon_quota_bytes_max_ptr() - the initial namespace's cap of memory
+ *
+ * Return: where the cap lives, for kernel.aggmon_max_user_bytes.
+ */
+long *aggmon_quota_bytes_max_ptr(void)
+{
+	return &init_user_ns.ucount_max[UCOUNT_AGGMON_BYTES];
 }
 
 /**

@@ -366,11 +366,20 @@ aggmon_threshold_alloc(u32 kind, s64 value, s64 cancel, u32 flags,
 	return threshold;
 }
 
+/* The memory of @threshold's queue, as charged to its user. */
+static size_t aggmon_threshold_bytes(const struct aggmon_threshold *threshold)
+{
+	return (size_t)threshold->queue.size * sizeof(*threshold->queue.ring);
+}
+
 static void aggmon_threshold_free(struct aggmon_threshold *threshold)
 {
-	if (threshold->ucounts)
+	if (threshold->ucounts) {
+		aggmon_quota_uncharge_bytes(threshold->ucounts,
+					    aggmon_threshold_bytes(threshold));
 		aggmon_quota_uncharge(AGGMON_QUOTA_THRESHOLDS,
 				      threshold->ucounts);
+	}
 	aggmon_event_queue_free(&threshold->queue);
 	mutex_destroy(&threshold->read_mutex);
 	kfree(threshold);
@@ -616,6 +625,13 @@ struct file *aggmon_threshold_file_create(struct file *stat_file,
 		return ERR_PTR(-ENOMEM);
 	}
 	threshold->owner = uid;
+	err = aggmon_quota_charge_bytes(ucounts,
+					aggmon_threshold_bytes(threshold));
+	if (err) {
+		aggmon_threshold_free(threshold);
+		aggmon_quota_uncharge(AGGMON_QUOTA_THRESHOLDS, ucounts);
+		return ERR_PTR(err);
+	}
 	threshold->ucounts = ucounts;
 	err = aggmon_threshold_attach(stat, threshold, true);
 	if (err) {

@@ -2778,6 +2778,176 @@ TEST(kernel_agg_timing)
 }
 
 /*
+ * Memory by bytes: kernel.aggmon_max_user_bytes caps what one user's
+ * aggregation buffers, threshold queues and snapshots take.  The parent
+ * (root) owns a gauge and sets the cap and kernel.aggmon_paranoid 1; a
+ * child as uid 65534, which holds nothing else, creates against the cap.
+ * The parent restores both.
+ */
+#define AGGMON_MAX_BYTES_SYSCTL	"/proc/sys/kernel/aggmon_max_user_bytes"
+#define BYTES_ENTRIES		64
+#define BYTES_SLACK		100
+
+FIXTURE(bytes) {
+	long saved_paranoid, saved_bytes;
+	int gfd;
+	__u64 gid;
+	long per_agg;		/* what one aggregation's buffers take */
+	size_t record_size;
+};
+
+/* COUNT keyed by the gauge, 64 entries: 32-byte data sets. */
+static int bytes_agg(__u64 gid)
+{
+	static const __u32 gauge_key[] = { K_GAUGE };
+	struct aggmon_agg_create_attr attr;
+
+	agg_attr_init(&attr, AGG_NAME ".bytes", COUNT, DELTA, gid);
+	agg_attr_keys(&attr, 1, gauge_key);
+	attr.entries = BYTES_ENTRIES;
+	return agg_create(&attr);
+}
+
+FIXTURE_SETUP(bytes)
+{
+	struct aggmon_agg_info info;
+	char item[AGGMON_ITEM_LEN];
+	int fd;
+
+	ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_PARANOID_SYSCTL,
+					&self->saved_paranoid));
+	ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_BYTES_SYSCTL,
+					&self->saved_bytes));
+	aggmon_pid_item(item, "_bytes");
+	self->gfd = aggmon_create(GAUGE_NAME, item, "", 0, &self->gid);
+	ASSERT_LE(0, self->gfd);
+	fd = bytes_agg(self->gid);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, agg_info(fd, &info));
+	ASSERT_EQ(0, close(fd));
+	/*
+	 * An active buffer per possible CPU (nr_cpus, here where the
+	 * possible CPUs are 0..nr_cpus - 1) and a spare, each of 64 buckets
+	 * of 4 bytes and 64 data sets.
+	 */
+	self->record_size = info.record_size;
+	ASSERT_EQ(32u, info.record_size);
+	self->per_agg = (info.nr_cpus + 1L) *
+			(BYTES_ENTRIES * 4 + BYTES_ENTRIES * info.record_size);
+}
+
+FIXTURE_TEARDOWN_PARENT(bytes)
+{
+	EXPECT_EQ(0, aggmon_sysctl_write_long(AGGMON_PARANOID_SYSCTL,
+					      self->saved_paranoid));
+	EXPECT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL,
+					      self->saved_bytes));
+}
+
+/* 256 MiB by default; 1 to INT_MAX, anything else EINVAL. */
+TEST_F(bytes, sysctl)
+{
+	static const char *const bad[] = { "0\n", "-1\n", "2147483648\n" };
+	long value;
+	size_t i;
+
+	ASSERT_EQ(256L << 20, self->saved_bytes);
+	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL,
+					      2147483647L));
+	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL, 1));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(-1, aggmon_sysctl_write(AGGMON_MAX_BYTES_SYSCTL,
+						  bad[i]));
+		ASSERT_EQ(EINVAL, errno);
+	}
+	ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_BYTES_SYSCTL, &value));
+	ASSERT_EQ(1, value);
+}
+
+/* As uid 65534: THRESHOLD_CREATE of a queue of @queue_len; fd or -1. */
+static int bytes_threshold(int stat_fd, __u32 queue_len)
+{
+	struct aggmon_threshold_create_attr attr = {
+		.stat_fd = (__u32)stat_fd,
+		.kind = AGGMON_THRESHOLD_ABOVE,
+		.value = 1000,
+		.queue_len = queue_len,
+	};
+
+	return sys_aggmon(AGGMON_THRESHOLD_CREATE, &attr, sizeof(attr));
+}
+
+/*
+ * With room for two aggregations, the totals of one CPU (16 data sets
+ * and buckets: 576 bytes) and 100 bytes: a third aggregation is EDQUOT
+ * until one is closed, which gives its bytes back at once; a snapshot
+ * whose records (17 of room: 544 bytes) do not fit is EDQUOT, and goes
+ * through once they do; a threshold's queue of 4096 records (256 KiB) is
+ * EDQUOT, of 64 (4 KiB) is not.
+ */
+TEST_F(bytes, cap)
+{
+	long totals = 16 * 4 + 16 * self->record_size;
+	struct aggmon_stat_create_attr sattr;
+	pid_t pid;
+
+	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_PARANOID_SYSCTL, 1));
+	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL,
+					      2 * self->per_agg + totals +
+					      BYTES_SLACK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct agg_merged m;
+		struct agg_snap s;
+		int a1, a2, a3, sfd, tfd;
+
+		EXPECT_EQ(0, aggmon_drop_privileges());
+		CHILD_BAIL();
+		a1 = bytes_agg(self->gid);
+		a2 = bytes_agg(self->gid);
+		EXPECT_LE(0, a1);
+		EXPECT_LE(0, a2);
+		CHILD_BAIL();
+		EXPECT_EQ(-1, bytes_agg(self->gid));
+		EXPECT_EQ(EDQUOT, errno);
+		EXPECT_EQ(0, close(a1));
+		a3 = bytes_agg(self->gid);
+		EXPECT_LE(0, a3) TH_LOG("after a close: %s", strerror(errno));
+		CHILD_BAIL();
+
+		/* The totals fit; the snapshot's records do not. */
+		EXPECT_EQ(0, aggmon_update(self->gfd, AGGMON_UPDATE_ADD, 1));
+		EXPECT_EQ(-1, agg_snapshot_all(a2, 0, 0, &s));
+		EXPECT_EQ(EDQUOT, errno);
+		CHILD_BAIL();
+		EXPECT_EQ(0, close(a3));
+		EXPECT_EQ(0, agg_snapshot_all(a2, 0, 0, &s));
+		CHILD_BAIL();
+		EXPECT_EQ(0, agg_merge(&s, &m));
+		CHILD_BAIL();
+		EXPECT_EQ((size_t)1, m.n);
+		EXPECT_EQ(1ULL, agg_merged_find(&m, &self->gid)[0]);
+		agg_merged_free(&m);
+		agg_snap_free(&s);
+
+		/* Queues: 256 KiB is more than is left, 4 KiB is not. */
+		memset(&sattr, 0, sizeof(sattr));
+		sattr.gauge_id = self->gid;
+		sattr.kind = AGGMON_STAT_ABSOLUTE;
+		sfd = sys_aggmon(AGGMON_STAT_CREATE, &sattr, sizeof(sattr));
+		EXPECT_LE(0, sfd);
+		CHILD_BAIL();
+		EXPECT_EQ(-1, bytes_threshold(sfd, AGGMON_QUEUE_LEN_MAX));
+		EXPECT_EQ(EDQUOT, errno);
+		tfd = bytes_threshold(sfd, 64);
+		EXPECT_LE(0, tfd) TH_LOG("queue of 64: %s", strerror(errno));
+		CHILD_EXIT();
+	}
+	ASSERT_EQ(0, aggmon_wait_child(pid));
+}
+
+/*
  * Permissions.  The parent (root) sets kernel.aggmon_paranoid and owns a
  * gauge and an aggregation of it; a forked child drops to uid/gid 65534,
  * which clears all capabilities.  The parent restores the level.

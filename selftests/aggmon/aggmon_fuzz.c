@@ -108,7 +108,7 @@ static const unsigned int attr_sizes[NR_CMDS] = {
 static const int documented[] = {
 	EINVAL, E2BIG, EFAULT, ENOENT, EEXIST, ENAMETOOLONG, EPERM, EACCES,
 	EMFILE, ENFILE, ENOMEM, ENOSPC, ENODEV, EBADF, EAGAIN, EBUSY, ESTALE,
-	EOPNOTSUPP, ENOTUNIQ,
+	EOPNOTSUPP, ENOTUNIQ, EDQUOT,
 };
 
 struct op_stats {

@@ -69,6 +69,9 @@ int p_sys_err(int err, const char *gauge, const char *fmt, ...)
 		p_err("permission denied: aggmon needs CAP_PERFMON or kernel.aggmon_paranoid <= 1");
 	else if (err == -ENOSYS)
 		p_err("this kernel has no aggmon system call (CONFIG_AGGMON=n?)");
+	else if (err == -EDQUOT)
+		p_err("%s: this user's aggmon memory is at kernel.aggmon_max_user_bytes",
+		      what);
 	else
 		p_err("%s: %s", what, strerror(-err));
 	return EXIT_FAILURE;

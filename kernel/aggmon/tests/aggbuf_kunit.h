@@ -8,6 +8,7 @@
  */
 #include <kunit/test.h>
 #include <linux/sort.h>
+#include <linux/user_namespace.h>
 
 /* A fixed hash key, so that every run hashes alike. */
 static const hsiphash_key_t aggmon_test_hash_key = {
@@ -32,7 +33,7 @@ static struct aggmon_aggbufs *aggmon_test_bufs(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(bufs, key_words, value_words,
 						  capacity,
 						  &aggmon_test_hash_key,
-						  GFP_KERNEL), 0);
+						  GFP_KERNEL, NULL), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							aggmon_test_bufs_free,
 							bufs), 0);
@@ -716,10 +717,12 @@ static const u64 *aggmon_test_lookup(const struct aggmon_aggbufs *bufs,
 
 /* Fill this CPU's buffer, take it as a snapshot does, merge it. */
 static void aggmon_test_merge_here(struct kunit *test,
-				   const struct aggmon_aggbufs *bufs,
+				   const struct aggmon_aggbufs *unused,
 				   struct aggmon_aggbuf *buf)
 {
-	struct aggmon_aggbuf *totals = test->priv, *taken;
+	/* The same buffers, which merges may grow and charge. */
+	struct aggmon_aggbufs *bufs = test->priv;
+	struct aggmon_aggbuf *totals = &bufs->totals[0], *taken;
 	struct aggmon_func fn = { .func = AGGMON_AGG_SUM };
 	struct aggmon_aggbuf_cpu cpu_bufs = { .active = buf, .nmi_drops = 3 };
 	const u64 *set;
@@ -785,9 +788,68 @@ static void aggmon_test_aggbuf_merge(struct kunit *test)
 	struct aggmon_aggbufs *bufs = aggmon_test_bufs(test, 1, 1,
 						       AGGMON_TEST_MERGE_CAP);
 
-	test->priv = &bufs->totals[0];
+	test->priv = bufs;
 	aggmon_test_here(test, bufs, aggmon_test_merge_here);
 	test->priv = NULL;
+}
+
+/*
+ * A user's buffers are charged to it: the active buffers and the spare
+ * at creation, or -EDQUOT and nothing allocated; the totals as they grow,
+ * or not at all past the cap (their keys then dropped and counted); and
+ * all of it given back when they are freed.
+ */
+static void aggmon_test_aggbuf_charged(struct kunit *test)
+{
+	struct aggmon_func fn = { .func = AGGMON_AGG_COUNT };
+	struct ucounts *ucounts = alloc_ucounts(&init_user_ns,
+						 KUIDT_INIT(4245));
+	long *max = aggmon_quota_bytes_max_ptr();
+	long saved = READ_ONCE(*max);
+	/* 64 buckets and data sets of 4 words: 2304 bytes a buffer. */
+	size_t buffer = 64 * 4 + 64 * 32, at_init;
+	struct aggmon_aggbufs bufs = {};
+	struct aggmon_aggbuf src = {};
+	unsigned int cpu;
+	u64 key, *value;
+
+	KUNIT_ASSERT_NOT_NULL(test, ucounts);
+	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
+	at_init = (num_possible_cpus() + 1) * buffer;
+	WRITE_ONCE(*max, at_init - 1);
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64,
+						  &aggmon_test_hash_key,
+						  GFP_KERNEL, ucounts),
+			-EDQUOT);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
+	KUNIT_EXPECT_NULL(test, bufs.pcpu);
+
+	/* Room for the buffers and totals of 16 data sets, not 32. */
+	WRITE_ONCE(*max, at_init + 16 * 4 + 16 * 32);
+	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64,
+						  &aggmon_test_hash_key,
+						  GFP_KERNEL, ucounts), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), at_init);
+	KUNIT_EXPECT_EQ(test, bufs.charged, at_init);
+	src = *bufs.spare;
+	for (key = 1; key <= 20; key++) {
+		value = aggmon_test_find(&bufs, &src, &key);
+		KUNIT_ASSERT_NOT_NULL(test, value);
+		aggmon_func_apply(&fn, value, 0);
+	}
+	cpu = raw_smp_processor_id();
+	aggmon_aggbuf_merge(&bufs, &bufs.totals[cpu], &src, &fn);
+	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].room, 16);
+	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].nused, 16);
+	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].drops, 4);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts),
+			at_init + 16 * 4 + 16 * 32);
+	aggmon_aggbuf_clear(&bufs, &src);
+	*bufs.spare = src;
+	aggmon_aggbufs_free(&bufs);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
+	WRITE_ONCE(*max, saved);
+	put_ucounts(ucounts);
 }
 
 static struct kunit_case aggmon_aggbuf_test_cases[] = {
@@ -801,6 +863,7 @@ static struct kunit_case aggmon_aggbuf_test_cases[] = {
 	KUNIT_CASE(aggmon_test_aggbuf_full_clear),
 	KUNIT_CASE(aggmon_test_aggbuf_copy),
 	KUNIT_CASE(aggmon_test_aggbuf_merge),
+	KUNIT_CASE(aggmon_test_aggbuf_charged),
 	{}
 };
 

@@ -66,6 +66,36 @@ static void aggmon_test_user_limit(struct kunit *test)
 	WRITE_ONCE(*max, saved);
 }
 
+#define AGGMON_TEST_BYTES	1000
+
+/*
+ * Memory is capped per user in bytes: up to the cap exactly, then
+ * -EDQUOT, which charges nothing; what is given back can be taken again.
+ */
+static void aggmon_test_user_bytes(struct kunit *test)
+{
+	long *max = aggmon_quota_bytes_max_ptr();
+	long saved = READ_ONCE(*max);
+	struct ucounts *ucounts;
+
+	ucounts = aggmon_test_charge_as(KUIDT_INIT(4244));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ucounts));
+	WRITE_ONCE(*max, AGGMON_TEST_BYTES);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge_bytes(ucounts, 600), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge_bytes(ucounts, 401), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 600);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge_bytes(ucounts, 400), 0);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts),
+			AGGMON_TEST_BYTES);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge_bytes(ucounts, 1), -EDQUOT);
+	aggmon_quota_uncharge_bytes(ucounts, 600);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_charge_bytes(ucounts, 600), 0);
+	aggmon_quota_uncharge_bytes(ucounts, AGGMON_TEST_BYTES);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
+	WRITE_ONCE(*max, saved);
+	aggmon_quota_uncharge(AGGMON_QUOTA_GAUGES, ucounts);
+}
+
 static void aggmon_test_user_create(struct kunit *test)
 {
 	struct aggmon_gauge_create_attr attr = {
@@ -106,6 +136,7 @@ static void aggmon_test_user_create(struct kunit *test)
 
 static struct kunit_case aggmon_user_gauge_test_cases[] = {
 	KUNIT_CASE(aggmon_test_user_limit),
+	KUNIT_CASE(aggmon_test_user_bytes),
 	KUNIT_CASE(aggmon_test_user_create),
 	{}
 };

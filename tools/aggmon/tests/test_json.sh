@@ -323,6 +323,8 @@ else
 	report fail "$desc"
 fi
 
+expect 1 "cannot list the gauges: this user's aggmon memory is at kernel.aggmon_max_user_bytes" \
+	"fake: EDQUOT names the memory quota" env AGGMON_FAKE_ERRNO=122 "$fake" gauge list
 expect 1 "permission denied: aggmon needs CAP_PERFMON or kernel.aggmon_paranoid <= 1" \
 	"fake: EACCES says what permission is missing" env AGGMON_FAKE_ERRNO=13 "$fake" gauge list
 expect 1 "$nosys" "fake: ENOSYS says the kernel lacks aggmon" \
