@@ -530,8 +530,9 @@ static int aggmon_agg_attach_gauge(struct aggmon_agg *agg)
  * Return: the file owning it, or an ERR_PTR(): -EINVAL for bad
  * parameters, -ENAMETOOLONG for a name without its NUL, -EACCES for task
  * keys without CAP_PERFMON, -ENOENT for an unknown gauge, -EMFILE when
- * the uid holds its cap, -ENOSPC when a level aggregation finds its gauge
- * at the cap for the caller (aggmon_watch_capped()), -ENOMEM.
+ * the uid holds its cap, -EDQUOT when the buffers would take it past its
+ * memory quota, -ENOSPC when a level aggregation finds its gauge at the
+ * cap for the caller (aggmon_watch_capped()), -ENOMEM.
  */
 struct file *aggmon_agg_file_create(const struct aggmon_agg_create_attr *attr,
 				    u64 *id)
@@ -791,7 +792,8 @@ static int aggmon_snapshot_cpu(struct aggmon_agg *agg,
  * fail half-way, what it copied (and cleared) is kept as the snapshot and
  * the generation moves on, and what it drained stays in the totals; only
  * when no snapshot could be started does the generation stay.
- * Return: 0, -ENOMEM, or -EAGAIN if a CPU could not be reached.
+ * Return: 0, -ENOMEM, -EDQUOT if the records would take the opener past
+ * its memory quota, or -EAGAIN if a CPU could not be reached.
  */
 static int aggmon_snapshot_take(struct aggmon_agg *agg,
 				struct aggmon_snapshot *snap, bool clear)
@@ -941,7 +943,7 @@ static int aggmon_snapshot_copy_out(struct aggmon_agg *agg,
  * Return: 0; -EINVAL for a file that is not an aggregation's or bad
  * arguments; -EACCES to clear a kernel aggregation without CAP_PERFMON;
  * -ESTALE if @attr->generation is not the held snapshot; -ENOSPC if not
- * even one record fits; -EFAULT; -ENOMEM; -EAGAIN.
+ * even one record fits; -EFAULT; -ENOMEM; -EDQUOT; -EAGAIN.
  */
 int aggmon_agg_snapshot(struct file *file,
 			struct aggmon_agg_snapshot_attr *attr)

@@ -84,7 +84,7 @@ struct aggmon_agg {
 	u32 keys[AGGMON_AGG_KEYS_MAX];
 	u64 gauge_id;
 	struct aggmon_aggbufs bufs;
-	struct mutex drain_lock;
+	struct mutex drain_lock;	/* serialises drains of @bufs */
 	struct hlist_node gauge_node;
 	struct list_head watch_node;
 	bool capped;

@@ -384,7 +384,7 @@ static int aggmon_agg_snapshot_cmd(void __user *uattr, unsigned int usize)
 	err = aggmon_agg_snapshot(fd_file(f), &attr);
 	/* Outputs are set, with a generation, once a snapshot is held. */
 	if (err && ((err != -ENOSPC && err != -EFAULT && err != -ENOMEM &&
-		     err != -EAGAIN) || !attr.generation))
+		     err != -EDQUOT && err != -EAGAIN) || !attr.generation))
 		return err;
 	/*
 	 * A buffer too small learns the size it needs; a snapshot taken by a

@@ -592,8 +592,9 @@ static const struct file_operations aggmon_threshold_fops = {
  *
  * Return: the file, or an ERR_PTR(): -EINVAL if @stat_file is not a
  * statistic's or for bad parameters, -ENODEV if the gauge is gone,
- * -EMFILE when the uid holds its cap, -ENOSPC when the gauge holds its
- * cap for the caller (aggmon_watch_capped()), -ENOMEM.
+ * -EMFILE when the uid holds its cap, -EDQUOT when the queue would take
+ * it past its memory quota, -ENOSPC when the gauge holds its cap for the
+ * caller (aggmon_watch_capped()), -ENOMEM.
  */
 struct file *aggmon_threshold_file_create(struct file *stat_file,
 					  const struct aggmon_threshold_create_attr *attr,

@@ -672,9 +672,10 @@ struct aggmon_agg_record {
  *
  * A snapshot copies each CPU's data sets as of one instant of that CPU
  * (its buffer is switched for an empty one on the CPU itself, between
- * two of its updates) into memory the file descriptor holds; calls then return it in batches.  A call with @generation 0 takes
- * a new snapshot; a call with the @generation a previous call returned
- * continues that snapshot from @cursor.
+ * two of its updates) into memory the file descriptor holds; calls then
+ * return it in batches.  A call with @generation 0 takes a new snapshot;
+ * a call with the @generation a previous call returned continues that
+ * snapshot from @cursor.
  *
  * @fd: in: the aggregation's file descriptor.
  * @flags: in: %AGGMON_SNAPSHOT_CLEAR, or 0; only with @generation 0.

@@ -677,7 +677,6 @@ static void aggmon_test_aggbuf_copy(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, records[i], 0xa5);
 }
 
-
 /* @count values of @key into @buf, each @value, as updates fold them. */
 static void aggmon_test_fold(struct kunit *test,
 			     const struct aggmon_aggbufs *bufs,
@@ -822,7 +821,7 @@ static void aggmon_test_aggbuf_charged(struct kunit *test)
 						  GFP_KERNEL, ucounts),
 			-EDQUOT);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
-	KUNIT_EXPECT_NULL(test, bufs.pcpu);
+	KUNIT_EXPECT_TRUE(test, !bufs.pcpu);
 
 	/* Room for the buffers and totals of 16 data sets, not 32. */
 	WRITE_ONCE(*max, at_init + 16 * 4 + 16 * 32);

@@ -294,16 +294,21 @@ run $owners "$fake" gauge read user.shared.load@1001 user.shared.load@1000
 expect_out "11 10" "fake: gauge read NAME@UID reads each owner's gauge of one name"
 run $owners "$fake" gauge read user.app.rate user.app.rate@1000
 expect_out "21 20" "fake: NAME alone is the caller's own gauge when another user has one too"
-expect 1 "several users have a gauge user.shared.load, you none: name its owner, user.shared.load@UID, or its id" \
-	"fake: ENOTUNIQ says how to name one gauge of several" $owners "$fake" gauge show user.shared.load
+shared=user.shared.load
+expect 1 "several users have a gauge $shared, you none: name its owner, $shared@UID, or its id" \
+	"fake: ENOTUNIQ says how to name one gauge of several" \
+	$owners "$fake" gauge show $shared
 expect 1 "several users have a gauge user.app.rate, you none" \
-	"fake: ENOTUNIQ for a caller without its own" $owners AGGMON_FAKE_UID=5 "$fake" gauge read user.app.rate
-expect 1 "no such gauge: user.shared.load@1002" "fake: NAME@UID of a user without one exits 1" \
-	$owners "$fake" gauge read user.shared.load@1002
-expect 2 "invalid owner uid in 'user.shared.load@x'" "fake: NAME@UID with a bad uid is a usage error" \
-	$owners "$fake" gauge read user.shared.load@x
-expect 2 "invalid owner uid in 'user.shared.load@4294967295'" "fake: uid -1 is no owner" \
-	$owners "$fake" gauge read user.shared.load@4294967295
+	"fake: ENOTUNIQ for a caller without its own" \
+	$owners AGGMON_FAKE_UID=5 "$fake" gauge read user.app.rate
+expect 1 "no such gauge: $shared@1002" \
+	"fake: NAME@UID of a user without one exits 1" \
+	$owners "$fake" gauge read $shared@1002
+expect 2 "invalid owner uid in '$shared@x'" \
+	"fake: NAME@UID with a bad uid is a usage error" \
+	$owners "$fake" gauge read $shared@x
+expect 2 "invalid owner uid in '$shared@4294967295'" "fake: uid -1 is no owner" \
+	$owners "$fake" gauge read $shared@4294967295
 
 desc="fake: gauge list of 3005 gauges (3 batches), sorted"
 run env AGGMON_FAKE_GAUGES=3000 "$fake" gauge list
