@@ -815,6 +815,8 @@ static int aggmon_snapshot_take(struct aggmon_agg *agg,
 		err = err ?: aggmon_snapshot_cpu(agg, snap, cpu, clear);
 		if (err)
 			break;
+		/* Up to 4 MiB merged and copied per CPU, on many CPUs. */
+		cond_resched();
 	}
 	mutex_unlock(&agg->drain_lock);
 	cpus_read_unlock();

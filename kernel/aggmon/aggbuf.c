@@ -280,10 +280,13 @@ void aggmon_aggbuf_merge(struct aggmon_aggbufs *bufs,
 
 	for (i = 0; i < src->nused; i++) {
 		from = aggmon_aggbuf_set(bufs, src, i);
-		if (dst->nused == dst->room)
-			aggmon_aggbuf_grow(bufs, dst);
 		to = dst->room ? aggmon_aggbuf_get(bufs, dst, SET_KEY(from),
 						   SET_HASH(from[0])) : NULL;
+		/* A new key for full totals: room for it, if they may grow. */
+		if (!to && dst->nused == dst->room &&
+		    aggmon_aggbuf_grow(bufs, dst))
+			to = aggmon_aggbuf_get(bufs, dst, SET_KEY(from),
+					       SET_HASH(from[0]));
 		if (!to) {
 			dst->drops += SET_COUNT(from);
 			continue;

@@ -844,10 +844,13 @@ static int bench_snapshot(unsigned int entries)
 	for (s = 0; s < samples && !err; s++) {
 		on_each_cpu(bench_snap_fill, agg, 1);
 		for_each_online_cpu(cpu) {
+			if (i == n)
+				break;
 			err = aggmon_agg_bench_irqs_off(agg, cpu, &copy_ns[i],
 							&switch_ns[i]);
-			if (err || ++i == n)
+			if (err)
 				break;
+			i++;
 		}
 	}
 	if (!err)

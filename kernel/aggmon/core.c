@@ -22,8 +22,11 @@
  *     xa_lock of the gauge registry
  *   aggmon_agg_mutex                   (agg.c: the aggregation registry)
  *   threshold->read_mutex              (threshold.c: one reader at a time)
- *   snapshot lock                      (agg.c: one snapshot at a time)
+ *   snapshot lock                      (agg.c: one snapshot at a time
+ *                                       per file descriptor)
  *     cpus_read_lock
+ *       agg->drain_lock                (agg.c: one drain of the buffers
+ *                                       at a time per aggregation)
  *
  *   entry->set_lock                    (raw, irqs off: one set at a time)
  *     watch->lock                      (raw, irqs off: the order of a

@@ -29,6 +29,7 @@
 
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/limits.h>
 #include <linux/user_namespace.h>
 
 #include "quota.h"
@@ -87,6 +88,22 @@ unsigned long aggmon_quota_held(enum aggmon_quota quota,
 	return atomic_long_read(&ucounts->ucount[aggmon_ucount_types[quota]]);
 }
 
+/*
+ * Add @add to @v unless that takes it past @max, as inc_ucount() does
+ * for one: a charge that fails never shows, so it cannot make another
+ * user's charge, or this user's smaller one, fail meanwhile.
+ */
+static bool aggmon_add_below(atomic_long_t *v, long add, long max)
+{
+	long c = atomic_long_read(v);
+
+	do {
+		if (c > max - add)
+			return false;
+	} while (!atomic_long_try_cmpxchg(v, &c, c + add));
+	return true;
+}
+
 /**
  * aggmon_quota_charge_bytes() - count memory against a user
  * @ucounts: the user: what aggmon_quota_charge() returned for the object
@@ -105,22 +122,21 @@ int aggmon_quota_charge_bytes(struct ucounts *ucounts, size_t bytes)
 	struct ucounts *iter, *bad;
 	long max;
 
+	if (bytes > INT_MAX)
+		return -EDQUOT;
 	for (iter = ucounts; iter; iter = iter->ns->ucounts) {
 		max = READ_ONCE(iter->ns->ucount_max[UCOUNT_AGGMON_BYTES]);
-		if (atomic_long_add_return(bytes,
-					   &iter->ucount[UCOUNT_AGGMON_BYTES]) >
-		    max) {
+		if (!aggmon_add_below(&iter->ucount[UCOUNT_AGGMON_BYTES], bytes,
+				      max)) {
 			bad = iter;
 			goto undo;
 		}
 	}
 	return 0;
 undo:
-	for (iter = ucounts; ; iter = iter->ns->ucounts) {
+	for (iter = ucounts; iter != bad; iter = iter->ns->ucounts)
 		atomic_long_sub(bytes, &iter->ucount[UCOUNT_AGGMON_BYTES]);
-		if (iter == bad)
-			return -EDQUOT;
-	}
+	return -EDQUOT;
 }
 
 /**
