@@ -22,7 +22,8 @@
  * of its updates: an update goes either into what this snapshot takes or
  * into the next, never into neither.  The IPI does nothing else, so what
  * a snapshot costs a monitored CPU is one IPI with a few stores in it,
- * whatever its buffer holds; a CPU whose buffer is empty gets none.  The
+ * whatever its buffer holds; a CPU whose buffer is empty, or that is
+ * offline (its buffer went into its totals as it died), gets none.  The
  * buffer taken is merged into the CPU's totals by the snapshotting task
  * (aggbuf.c), which copies the totals and, with AGGMON_SNAPSHOT_CLEAR,
  * empties them.  The copy is held by the file descriptor until its next
@@ -129,19 +130,25 @@ static void aggmon_agg_key(const struct aggmon_agg *agg, u64 *key,
 void aggmon_agg_fold(struct aggmon_agg *agg, s64 value, const u64 *args)
 {
 	u64 key[AGGMON_AGG_KEY_WORDS_MAX];
+	struct aggmon_aggbuf *buf;
 	unsigned long flags;
 	u64 *slots;
 
 	if (unlikely(in_nmi())) {
-		this_cpu_inc(agg->bufs.pcpu->nmi_drops);
+		this_cpu_inc(agg->bufs.pcpu->lost);
 		return;
 	}
 	local_irq_save(flags);
-	aggmon_agg_key(agg, key, args);
-	slots = aggmon_aggbuf_find(&agg->bufs,
-				   this_cpu_read(agg->bufs.pcpu->active), key);
-	if (slots)
-		aggmon_func_apply(&agg->fn, slots, value);
+	buf = this_cpu_read(agg->bufs.pcpu->active);
+	if (unlikely(!buf)) {
+		/* Online without a buffer: over its user's quota (aggbuf.c). */
+		this_cpu_inc(agg->bufs.pcpu->lost);
+	} else {
+		aggmon_agg_key(agg, key, args);
+		slots = aggmon_aggbuf_find(&agg->bufs, buf, key);
+		if (slots)
+			aggmon_func_apply(&agg->fn, slots, value);
+	}
 	local_irq_restore(flags);
 }
 
@@ -280,7 +287,7 @@ static int aggmon_agg_alloc_buffers(struct aggmon_agg *agg, gfp_t gfp)
 
 	get_random_bytes(&hash_key, sizeof(hash_key));
 	return aggmon_aggbufs_init(&agg->bufs, agg->bufs.key_words,
-				   agg->fn.nslots, agg->bufs.capacity,
+				   agg->fn.nslots, agg->bufs.capacity, &agg->fn,
 				   &hash_key, gfp, agg->ucounts);
 }
 
@@ -390,6 +397,8 @@ static void aggmon_agg_release(struct kref *ref)
 	struct aggmon_agg *agg = container_of(ref, struct aggmon_agg, ref);
 
 	aggmon_agg_unpublish(agg);
+	/* Before the uncharge: a CPU coming online charges the user. */
+	aggmon_aggbufs_unplug(&agg->bufs);
 	if (agg->source != AGGMON_AGG_SRC_KERNEL) {
 		mutex_lock(&aggmon_watch_mutex);
 		aggmon_watch_detach_agg(agg);
@@ -665,15 +674,18 @@ int aggmon_agg_info(struct file *file, struct aggmon_agg_info *info)
 
 /**
  * struct aggmon_switch - one CPU's buffer switch
- * @bufs: the aggregation's buffers; @bufs->spare goes in
- * @taken: out: the CPU's active buffer until then
- * @nmi_drops: out: the values the CPU dropped in NMI context since
+ * @bufs: the aggregation's buffers
+ * @in: the buffer that goes in: the spare, a new one for a CPU that had
+ *	none, or NULL
+ * @taken: out: the CPU's active buffer until then, or NULL
+ * @lost: out: the values the CPU lost before a buffer since
  * @irqs_off_ns: out: for the benchmark, how long the switch took
  */
 struct aggmon_switch {
 	struct aggmon_aggbufs *bufs;
+	struct aggmon_aggbuf *in;
 	struct aggmon_aggbuf *taken;
-	u64 nmi_drops;
+	u64 lost;
 #if IS_ENABLED(CONFIG_AGGMON_BENCH)
 	u64 irqs_off_ns;
 #endif
@@ -684,16 +696,20 @@ static void aggmon_agg_switch_here(void *data)
 {
 	struct aggmon_switch *sw = data;
 
-	sw->taken = aggmon_aggbuf_switch(this_cpu_ptr(sw->bufs->pcpu),
-					 sw->bufs->spare, &sw->nmi_drops);
+	sw->taken = aggmon_aggbuf_switch(this_cpu_ptr(sw->bufs->pcpu), sw->in,
+					 &sw->lost);
 }
 
 /*
  * Move what CPU @cpu's active buffer holds into its totals: switch the
- * buffer for the spare, on the CPU (or here, for an offline one), merge
- * it with interrupts on, and keep it, emptied, as the next spare.  A
- * buffer that holds nothing is empty as of now and is left alone: an
- * update racing with this read belongs after the snapshot.
+ * buffer for the spare, on the CPU, merge it with interrupts on, and keep
+ * it, emptied, as the next spare.  A buffer that holds nothing is empty as
+ * of now and is left alone: an update racing with this read belongs after
+ * the snapshot.  An online CPU without a buffer (its user's bytes were
+ * used up when it came online) is offered a new one in the switch, and
+ * hands over the values it lost.  Offline CPUs have no buffer: their dead
+ * callback took it (aggbuf.c), and under cpus_read_lock() none comes or
+ * goes.
  */
 static int __aggmon_agg_drain_cpu(struct aggmon_agg *agg, unsigned int cpu,
 				  smp_call_func_t switch_here,
@@ -701,22 +717,33 @@ static int __aggmon_agg_drain_cpu(struct aggmon_agg *agg, unsigned int cpu,
 {
 	struct aggmon_aggbufs *bufs = &agg->bufs;
 	struct aggmon_aggbuf_cpu *cpu_bufs = per_cpu_ptr(bufs->pcpu, cpu);
-	struct aggmon_aggbuf *active = READ_ONCE(cpu_bufs->active);
+	struct aggmon_aggbuf *active = cpu_bufs->active;
 	struct aggmon_aggbuf *totals = &bufs->totals[cpu];
 
+	lockdep_assert_cpus_held();
 	lockdep_assert_held(&agg->drain_lock);
-	if (!READ_ONCE(active->nused) && !READ_ONCE(active->drops) &&
-	    !READ_ONCE(cpu_bufs->nmi_drops))
-		return 0;
-	sw->bufs = bufs;
 	if (!cpu_online(cpu))
-		sw->taken = aggmon_aggbuf_switch(cpu_bufs, bufs->spare,
-						 &sw->nmi_drops);
-	else if (WARN_ON_ONCE(smp_call_function_single(cpu, switch_here, sw,
-						       1)))
+		return 0;
+	if (active) {
+		if (!READ_ONCE(active->nused) && !READ_ONCE(active->drops) &&
+		    !READ_ONCE(cpu_bufs->lost))
+			return 0;
+		sw->in = bufs->spare;
+	} else {
+		sw->in = aggmon_aggbuf_new_active(bufs, cpu);
+		if (!sw->in && !READ_ONCE(cpu_bufs->lost))
+			return 0;
+	}
+	sw->bufs = bufs;
+	if (WARN_ON_ONCE(smp_call_function_single(cpu, switch_here, sw, 1))) {
+		if (!active)
+			aggmon_aggbuf_free_charged(bufs, sw->in);
 		return -EAGAIN;
+	}
+	totals->drops += sw->lost;
+	if (!sw->taken)
+		return 0;
 	aggmon_aggbuf_merge(bufs, totals, sw->taken, &agg->fn);
-	totals->drops += sw->nmi_drops;
 	aggmon_aggbuf_clear(bufs, sw->taken);
 	bufs->spare = sw->taken;
 	return 0;
@@ -852,10 +879,11 @@ static void aggmon_agg_copy_here(void *data)
 {
 	struct aggmon_agg_copy_timed *copy = data;
 	struct aggmon_aggbufs *bufs = &copy->agg->bufs;
+	struct aggmon_aggbuf *active = this_cpu_read(bufs->pcpu->active);
 	u64 start = local_clock();
 
-	aggmon_aggbuf_copy(bufs, this_cpu_read(bufs->pcpu->active),
-			   copy->records);
+	if (active)
+		aggmon_aggbuf_copy(bufs, active, copy->records);
 	copy->irqs_off_ns = local_clock() - start;
 }
 
@@ -879,6 +907,7 @@ int aggmon_agg_bench_irqs_off(struct aggmon_agg *agg, unsigned int cpu,
 {
 	struct aggmon_agg_copy_timed copy = { .agg = agg };
 	struct aggmon_switch sw = { .irqs_off_ns = 0 };
+	struct aggmon_aggbuf *active;
 	int err = -EINVAL;
 
 	copy.records = kvmalloc_array(agg->bufs.capacity,
@@ -888,8 +917,8 @@ int aggmon_agg_bench_irqs_off(struct aggmon_agg *agg, unsigned int cpu,
 		return -ENOMEM;
 	cpus_read_lock();
 	mutex_lock(&agg->drain_lock);
-	if (cpu_online(cpu) &&
-	    READ_ONCE(per_cpu_ptr(agg->bufs.pcpu, cpu)->active->nused)) {
+	active = per_cpu_ptr(agg->bufs.pcpu, cpu)->active;
+	if (cpu_online(cpu) && active && READ_ONCE(active->nused)) {
 		err = smp_call_function_single(cpu, aggmon_agg_copy_here,
 					       &copy, 1);
 		err = err ?: __aggmon_agg_drain_cpu(agg, cpu,

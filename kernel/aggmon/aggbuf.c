@@ -7,10 +7,19 @@
  * A data set (key, value) is found by hashing its key to a bucket and
  * walking the bucket's chain; a key not found takes the next free data
  * set, is linked at the head of the chain and starts from a zero value.
- * A CPU's active buffer is allocated when the aggregation is created, so
- * that an update never allocates: data sets are handed out in order from
- * one array, and a full buffer drops new keys (and counts them) while the
+ * A CPU's active buffer is allocated before updates can use it, so that
+ * an update never allocates: data sets are handed out in order from one
+ * array, and a full buffer drops new keys (and counts them) while the
  * keys it holds keep updating.
+ *
+ * Only online CPUs have active buffers.  Those online when the
+ * aggregation is created get theirs then; a CPU coming online gets one in
+ * a CPU hotplug state's prepare step, before it runs; a dead CPU's buffer
+ * is merged into its totals and freed, after it stopped.  Each is charged
+ * to the aggregation's user (quota.c).  A CPU that comes online when its
+ * buffer would take that user past the cap gets none, and its values are
+ * counted as lost (drops), for a monitor must not stop a CPU from coming
+ * up; each snapshot tries again to give it one.
  *
  * Active and inactive buffers, as DTrace has them: a snapshot switches a
  * CPU's active buffer for an empty one, on that CPU, and that is all the
@@ -46,6 +55,9 @@
  * copies the totals in one go.
  */
 
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/init.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -150,26 +162,25 @@ u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 }
 
 /**
- * aggmon_aggbuf_switch() - make @spare a CPU's active buffer
+ * aggmon_aggbuf_switch() - make @in a CPU's active buffer
  * @cpu_bufs: the CPU's
- * @spare: an empty buffer
- * @nmi_drops: receives the values the CPU dropped in NMI context, which
- *	are then zero
+ * @in: an empty buffer, or NULL for a CPU without one that gets none
+ * @lost: receives the values the CPU lost before they reached a buffer,
+ *	which are then zero
  *
  * The whole of what a snapshot costs the CPU: once it returns, no update
  * touches the buffer it returns.
  *
  * Context: on the CPU with interrupts disabled, or with the CPU offline.
- * Return: the buffer that was active.
+ * Return: the buffer that was active, or NULL.
  */
 struct aggmon_aggbuf *aggmon_aggbuf_switch(struct aggmon_aggbuf_cpu *cpu_bufs,
-					   struct aggmon_aggbuf *spare,
-					   u64 *nmi_drops)
+					   struct aggmon_aggbuf *in, u64 *lost)
 {
 	struct aggmon_aggbuf *taken = cpu_bufs->active;
 
-	cpu_bufs->active = spare;
-	*nmi_drops = xchg(&cpu_bufs->nmi_drops, 0);
+	cpu_bufs->active = in;
+	*lost = xchg(&cpu_bufs->lost, 0);
 	return taken;
 }
 
@@ -398,30 +409,178 @@ static void aggmon_aggbuf_free(struct aggmon_aggbuf *buf)
 	kfree(buf);
 }
 
+/* The bytes of a full buffer, as charged. */
+static size_t aggmon_aggbuf_full_bytes(const struct aggmon_aggbufs *bufs)
+{
+	return aggmon_aggbuf_bytes(bufs, bufs->hash_mask + 1, bufs->capacity);
+}
+
+/* A full, empty buffer on @node, charged: 0, -EDQUOT or -ENOMEM. */
+static int aggmon_aggbuf_new(struct aggmon_aggbufs *bufs, int node,
+			     struct aggmon_aggbuf **bufp)
+{
+	size_t bytes = aggmon_aggbuf_full_bytes(bufs);
+
+	if (aggmon_aggbufs_charge(bufs, bytes))
+		return -EDQUOT;
+	*bufp = aggmon_aggbuf_alloc(bufs, node);
+	if (*bufp)
+		return 0;
+	aggmon_aggbufs_uncharge(bufs, bytes);
+	return -ENOMEM;
+}
+
 /**
- * aggmon_aggbufs_init() - allocate every possible CPU's active buffer
+ * aggmon_aggbuf_new_active() - a buffer for CPU @cpu, if its user may have one
+ * @bufs: the aggregation's buffers
+ * @cpu: the CPU, whose node the buffer goes on
+ *
+ * Context: process context, under cpus_read_lock() and the drain lock, or
+ *	in a hotplug callback.
+ * Return: an empty buffer, charged, or NULL if it would take the user past
+ *	its cap or there is no memory.
+ */
+struct aggmon_aggbuf *aggmon_aggbuf_new_active(struct aggmon_aggbufs *bufs,
+					       unsigned int cpu)
+{
+	struct aggmon_aggbuf *buf = NULL;
+
+	aggmon_aggbuf_new(bufs, cpu_to_node(cpu), &buf);
+	return buf;
+}
+
+/**
+ * aggmon_aggbuf_free_charged() - free a buffer from aggmon_aggbuf_new_active()
+ * @bufs: the aggregation's buffers
+ * @buf: the buffer, or NULL
+ *
+ * Context: as aggmon_aggbuf_new_active().
+ */
+void aggmon_aggbuf_free_charged(struct aggmon_aggbufs *bufs,
+				struct aggmon_aggbuf *buf)
+{
+	if (!buf)
+		return;
+	aggmon_aggbuf_free(buf);
+	aggmon_aggbufs_uncharge(bufs, aggmon_aggbuf_full_bytes(bufs));
+}
+
+/* The CPU hotplug state of all aggregations' buffers. */
+static int aggmon_aggbufs_hp_state = -1;
+
+/*
+ * A CPU coming online, before it runs: a buffer, or none, never an error,
+ * which would stop the CPU from coming up.
+ */
+static int aggmon_aggbufs_cpu_prepare(unsigned int cpu, struct hlist_node *node)
+{
+	struct aggmon_aggbufs *bufs = hlist_entry(node, struct aggmon_aggbufs,
+						  cpuhp_node);
+	struct aggmon_aggbuf_cpu *cpu_bufs = per_cpu_ptr(bufs->pcpu, cpu);
+
+	if (!cpu_bufs->active)
+		cpu_bufs->active = aggmon_aggbuf_new_active(bufs, cpu);
+	return 0;
+}
+
+/* A dead CPU: what its buffer holds goes into its totals; free it. */
+static int aggmon_aggbufs_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct aggmon_aggbufs *bufs = hlist_entry(node, struct aggmon_aggbufs,
+						  cpuhp_node);
+	struct aggmon_aggbuf_cpu *cpu_bufs = per_cpu_ptr(bufs->pcpu, cpu);
+	struct aggmon_aggbuf *totals = &bufs->totals[cpu];
+	struct aggmon_aggbuf *taken;
+	u64 lost;
+
+	taken = aggmon_aggbuf_switch(cpu_bufs, NULL, &lost);
+	totals->drops += lost;
+	if (taken)
+		aggmon_aggbuf_merge(bufs, totals, taken, bufs->fn);
+	aggmon_aggbuf_free_charged(bufs, taken);
+	return 0;
+}
+
+static int __init aggmon_aggbufs_hotplug_init(void)
+{
+	int state = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
+					    "aggmon/aggbuf:prepare",
+					    aggmon_aggbufs_cpu_prepare,
+					    aggmon_aggbufs_cpu_dead);
+
+	if (state < 0)
+		return state;
+	aggmon_aggbufs_hp_state = state;
+	return 0;
+}
+
+/* Before any aggregation: kernel code creates them from device_initcall. */
+core_initcall(aggmon_aggbufs_hotplug_init);
+
+/* Each online CPU's active buffer, and hotplug to follow: under cpus lock. */
+static int aggmon_aggbufs_plug(struct aggmon_aggbufs *bufs)
+{
+	unsigned int cpu;
+	int err;
+
+	lockdep_assert_cpus_held();
+	for_each_online_cpu(cpu) {
+		err = aggmon_aggbuf_new(bufs, cpu_to_node(cpu),
+					&per_cpu_ptr(bufs->pcpu, cpu)->active);
+		if (err)
+			return err;
+	}
+	if (aggmon_aggbufs_hp_state < 0)
+		return -ENODEV;
+	return cpuhp_state_add_instance_nocalls_cpuslocked(aggmon_aggbufs_hp_state,
+							   &bufs->cpuhp_node);
+}
+
+/**
+ * aggmon_aggbufs_unplug() - stop following CPU hotplug
+ * @bufs: the buffers; CPUs keep the buffers they have
+ *
+ * Before the buffers' user is uncharged: the hotplug callbacks charge it.
+ * Calling it again does nothing.
+ *
+ * Context: process context, not under cpus_read_lock().
+ */
+void aggmon_aggbufs_unplug(struct aggmon_aggbufs *bufs)
+{
+	if (hlist_unhashed(&bufs->cpuhp_node))
+		return;
+	cpuhp_state_remove_instance_nocalls(aggmon_aggbufs_hp_state,
+					    &bufs->cpuhp_node);
+	INIT_HLIST_NODE(&bufs->cpuhp_node);
+}
+
+/**
+ * aggmon_aggbufs_init() - allocate the buffers of the online CPUs
  * @bufs: the buffers to set up
  * @key_words: words of a key (may be 0)
  * @value_words: words of a value
  * @capacity: data sets per CPU
+ * @fn: the aggregation's function, for merges
  * @hash_key: the secret key of the keys' hash
  * @gfp: GFP_KERNEL, or GFP_KERNEL_ACCOUNT for a user's aggregation
  * @ucounts: the user to charge the buffers' memory to, or NULL
  *
- * Each CPU's active buffer gets a hash bucket per data set (a power of
- * two), on its node; so does the spare.  The totals start empty.
+ * Each online CPU's active buffer gets a hash bucket per data set (a power
+ * of two), on its node; so does the spare.  The totals start empty.  From
+ * here on, CPUs that come online get a buffer and dead ones give theirs
+ * back, until aggmon_aggbufs_unplug().
  *
- * Context: process context.
- * Return: 0, -EDQUOT if the buffers are more than @ucounts may have, or
- * -ENOMEM.
+ * Context: process context, not under cpus_read_lock().
+ * Return: 0, -EDQUOT if the buffers are more than @ucounts may have,
+ * -ENOMEM, or -ENODEV if the hotplug state could not be set up at boot.
  */
 int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
+			const struct aggmon_func *fn,
 			const hsiphash_key_t *hash_key, gfp_t gfp,
 			struct ucounts *ucounts)
 {
-	struct aggmon_aggbuf *buf;
-	unsigned int cpu;
+	int err = -ENOMEM;
 
 	bufs->hash_key = *hash_key;
 	bufs->key_words = key_words;
@@ -429,41 +588,38 @@ int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 	bufs->set_words = AGGMON_AGGBUF_HEADER_WORDS + key_words + value_words;
 	bufs->capacity = capacity;
 	bufs->hash_mask = roundup_pow_of_two(capacity) - 1;
+	bufs->fn = fn;
 	bufs->gfp = gfp;
 	bufs->ucounts = ucounts;
 	bufs->charged = 0;
-	if (aggmon_aggbufs_charge(bufs, (num_possible_cpus() + 1) *
-				  aggmon_aggbuf_bytes(bufs, bufs->hash_mask + 1,
-						      capacity)))
-		return -EDQUOT;
+	bufs->spare = NULL;
+	INIT_HLIST_NODE(&bufs->cpuhp_node);
 	bufs->pcpu = alloc_percpu_gfp(struct aggmon_aggbuf_cpu,
 				      gfp | __GFP_ZERO);
 	bufs->totals = kcalloc(nr_cpu_ids, sizeof(*bufs->totals), gfp);
-	bufs->spare = aggmon_aggbuf_alloc(bufs, NUMA_NO_NODE);
-	if (!bufs->pcpu || !bufs->totals || !bufs->spare)
-		goto fail;
-	for_each_possible_cpu(cpu) {
-		buf = aggmon_aggbuf_alloc(bufs, cpu_to_node(cpu));
-		if (!buf)
-			goto fail;
-		per_cpu_ptr(bufs->pcpu, cpu)->active = buf;
+	if (bufs->pcpu && bufs->totals)
+		err = aggmon_aggbuf_new(bufs, NUMA_NO_NODE, &bufs->spare);
+	if (!err) {
+		cpus_read_lock();
+		err = aggmon_aggbufs_plug(bufs);
+		cpus_read_unlock();
 	}
-	return 0;
-fail:
-	aggmon_aggbufs_free(bufs);
-	return -ENOMEM;
+	if (err)
+		aggmon_aggbufs_free(bufs);
+	return err;
 }
 
 /**
  * aggmon_aggbufs_free() - free what aggmon_aggbufs_init() allocated
  * @bufs: the buffers; nothing may use them any more
  *
- * Context: process context.
+ * Context: process context, not under cpus_read_lock().
  */
 void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs)
 {
 	unsigned int cpu;
 
+	aggmon_aggbufs_unplug(bufs);
 	if (bufs->pcpu) {
 		for_each_possible_cpu(cpu)
 			aggmon_aggbuf_free(per_cpu_ptr(bufs->pcpu, cpu)->active);

@@ -5,6 +5,7 @@
 #ifndef _AGGMON_AGGBUF_H
 #define _AGGMON_AGGBUF_H
 
+#include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/siphash.h>
 #include <linux/types.h>
@@ -38,14 +39,15 @@ struct aggmon_aggbuf {
 /**
  * struct aggmon_aggbuf_cpu - what a CPU's updates use
  * @active: the buffer its updates go to; a snapshot switches it for an
- *	empty one (aggmon_aggbuf_switch())
- * @nmi_drops: values dropped because they came in NMI context, which
- *	may interrupt an update of @active; only this_cpu ops and xchg()
- *	touch it
+ *	empty one (aggmon_aggbuf_switch()).  NULL while the CPU is offline,
+ *	and while it is online without one (its user's bytes were used up)
+ * @lost: values dropped before they reached a buffer: in NMI context,
+ *	which may interrupt an update of @active, or with @active NULL;
+ *	only this_cpu ops and xchg() touch it
  */
 struct aggmon_aggbuf_cpu {
 	struct aggmon_aggbuf *active;
-	unsigned long nmi_drops;
+	unsigned long lost;
 };
 
 /**
@@ -54,6 +56,9 @@ struct aggmon_aggbuf_cpu {
  * @spare: an empty buffer, switched for a CPU's active one
  * @totals: per CPU (nr_cpu_ids), what its active buffers held before
  *	their switches, since the last clear; grown as keys arrive
+ * @fn: the aggregation's function, which merges fold with
+ * @cpuhp_node: on the CPU hotplug state that gives a CPU coming online a
+ *	buffer and takes a dead CPU's into its totals; unhashed when not
  * @hash_key: the secret key of the keys' hash
  * @key_words: words of a key
  * @value_words: words of a value
@@ -65,12 +70,16 @@ struct aggmon_aggbuf_cpu {
  * @charged: the bytes charged: the buckets and data sets of every buffer
  *
  * Updates use @pcpu only, on their CPU with interrupts disabled; @spare
- * and @totals belong to whoever drains the buffers (agg.c), one at a time.
+ * and @totals belong to whoever drains the buffers (agg.c), one at a time
+ * and under cpus_read_lock(), and to the hotplug callbacks, which run
+ * under the hotplug lock held for writing.
  */
 struct aggmon_aggbufs {
 	struct aggmon_aggbuf_cpu __percpu *pcpu;
 	struct aggmon_aggbuf *spare;
 	struct aggmon_aggbuf *totals;
+	const struct aggmon_func *fn;
+	struct hlist_node cpuhp_node;
 	hsiphash_key_t hash_key;
 	unsigned int key_words;
 	unsigned int value_words;
@@ -84,15 +93,20 @@ struct aggmon_aggbufs {
 
 int aggmon_aggbufs_init(struct aggmon_aggbufs *bufs, unsigned int key_words,
 			unsigned int value_words, unsigned int capacity,
+			const struct aggmon_func *fn,
 			const hsiphash_key_t *hash_key, gfp_t gfp,
 			struct ucounts *ucounts);
+void aggmon_aggbufs_unplug(struct aggmon_aggbufs *bufs);
 void aggmon_aggbufs_free(struct aggmon_aggbufs *bufs);
 void aggmon_aggbufs_uncharge_all(struct aggmon_aggbufs *bufs);
+struct aggmon_aggbuf *aggmon_aggbuf_new_active(struct aggmon_aggbufs *bufs,
+					       unsigned int cpu);
 u64 *aggmon_aggbuf_find(const struct aggmon_aggbufs *bufs,
 			struct aggmon_aggbuf *buf, const u64 *key);
 struct aggmon_aggbuf *aggmon_aggbuf_switch(struct aggmon_aggbuf_cpu *cpu_bufs,
-					   struct aggmon_aggbuf *spare,
-					   u64 *nmi_drops);
+					   struct aggmon_aggbuf *in, u64 *lost);
+void aggmon_aggbuf_free_charged(struct aggmon_aggbufs *bufs,
+				struct aggmon_aggbuf *buf);
 void aggmon_aggbuf_merge(struct aggmon_aggbufs *bufs,
 			 struct aggmon_aggbuf *dst,
 			 const struct aggmon_aggbuf *src,

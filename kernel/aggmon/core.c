@@ -27,6 +27,14 @@
  *     cpus_read_lock
  *       agg->drain_lock                (agg.c: one drain of the buffers
  *                                       at a time per aggregation)
+ *   cpus_read_lock, cpuhp state mutex  (aggbuf.c: an aggregation's
+ *                                       buffers start and stop following
+ *                                       CPU hotplug, at its creation
+ *                                       and its last put)
+ *
+ * The CPU hotplug callbacks of aggregation buffers (aggbuf.c) run under
+ * the hotplug lock held for writing and take no lock of aggmon's: that
+ * lock keeps them from every drain.
  *
  *   entry->set_lock                    (raw, irqs off: one set at a time)
  *     watch->lock                      (raw, irqs off: the order of a

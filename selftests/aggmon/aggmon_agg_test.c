@@ -2794,18 +2794,25 @@ FIXTURE(bytes) {
 	__u64 gid;
 	long per_agg;		/* what one aggregation's buffers take */
 	size_t record_size;
+	int nr_cpus;
+	int offline_cpu;	/* a CPU the test took offline, or -1 */
 };
 
-/* COUNT keyed by the gauge, 64 entries: 32-byte data sets. */
-static int bytes_agg(__u64 gid)
+/* COUNT keyed by the gauge, of @entries: 32-byte data sets. */
+static int bytes_agg_of(__u64 gid, __u32 entries)
 {
 	static const __u32 gauge_key[] = { K_GAUGE };
 	struct aggmon_agg_create_attr attr;
 
 	agg_attr_init(&attr, AGG_NAME ".bytes", COUNT, DELTA, gid);
 	agg_attr_keys(&attr, 1, gauge_key);
-	attr.entries = BYTES_ENTRIES;
+	attr.entries = entries;
 	return agg_create(&attr);
+}
+
+static int bytes_agg(__u64 gid)
+{
+	return bytes_agg_of(gid, BYTES_ENTRIES);
 }
 
 FIXTURE_SETUP(bytes)
@@ -2826,10 +2833,13 @@ FIXTURE_SETUP(bytes)
 	ASSERT_EQ(0, agg_info(fd, &info));
 	ASSERT_EQ(0, close(fd));
 	/*
-	 * An active buffer per possible CPU (nr_cpus, here where the
-	 * possible CPUs are 0..nr_cpus - 1) and a spare, each of 64 buckets
-	 * of 4 bytes and 64 data sets.
+	 * An active buffer per online CPU (nr_cpus, here where CPUs
+	 * 0..nr_cpus - 1 are online) and a spare, each of 64 buckets of 4
+	 * bytes and 64 data sets.
 	 */
+	self->offline_cpu = -1;
+	self->nr_cpus = (int)info.nr_cpus;
+	ASSERT_EQ(sysconf(_SC_NPROCESSORS_ONLN), self->nr_cpus);
 	self->record_size = info.record_size;
 	ASSERT_EQ(32u, info.record_size);
 	self->per_agg = (info.nr_cpus + 1L) *
@@ -2838,6 +2848,8 @@ FIXTURE_SETUP(bytes)
 
 FIXTURE_TEARDOWN_PARENT(bytes)
 {
+	if (self->offline_cpu >= 0)
+		EXPECT_EQ(0, aggmon_cpu_set_online(self->offline_cpu, true));
 	EXPECT_EQ(0, aggmon_sysctl_write_long(AGGMON_PARANOID_SYSCTL,
 					      self->saved_paranoid));
 	EXPECT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL,
@@ -2945,6 +2957,101 @@ TEST_F(bytes, cap)
 		CHILD_EXIT();
 	}
 	ASSERT_EQ(0, aggmon_wait_child(pid));
+}
+
+/* The count of the gauge's key that CPU @cpu's records hold. */
+static __u64 bytes_count_on(const struct agg_snap *s, __u64 gid, int cpu)
+{
+	__u64 count = 0;
+	size_t i;
+
+	for (i = 0; i < s->nrec; i++)
+		if (agg_rec(s, i)->cpu == (__u32)cpu &&
+		    agg_rec(s, i)->data[0] == gid)
+			count += agg_rec(s, i)->data[1];
+	return count;
+}
+
+/* Pins this thread to @cpu and adds 1 to the gauge @n times there. */
+static void bytes_updates_on(struct __test_metadata *_metadata, int gfd,
+			     int cpu, int n)
+{
+	ASSERT_EQ(0, pin_cpu(cpu));
+	while (n--)
+		update(_metadata, gfd, AGGMON_UPDATE_ADD, 1);
+}
+
+#define HP_ENTRIES	128
+
+/*
+ * Only online CPUs have buffers, charged as they come and go.  As root,
+ * whose quota this test alone uses, with aggregations of 128 entries
+ * (4608-byte buffers), the last CPU offline and room for two
+ * aggregations' buffers (the online CPUs' and a spare each), the totals
+ * and records of two CPUs and 100 bytes, less than one more buffer:
+ * - both aggregations are created; with a buffer for every possible CPU
+ *   the second would not fit;
+ * - the last CPU comes online without a buffer in either, and its values
+ *   are lost and counted as drops;
+ * - closing one makes room, and the next snapshot of the other gives the
+ *   CPU a buffer, which holds what comes next;
+ * - the CPU going offline merges its buffer into its totals, which a
+ *   snapshot then shows, and gives its bytes back: a third aggregation
+ *   fits in them.
+ */
+TEST_F(bytes, hotplug)
+{
+	long buf = HP_ENTRIES * 4 + HP_ENTRIES * (long)self->record_size;
+	long extra = 2 * (16 * 4 + 16 * (long)self->record_size) +
+		     2 * 17 * (long)self->record_size + BYTES_SLACK;
+	int last = self->nr_cpus - 1, a, b;
+	struct agg_snap s;
+
+	if (last < 1 || !aggmon_cpu_hotpluggable(last))
+		SKIP(return, "needs a CPU other than 0 that can go offline");
+	ASSERT_LT(extra, buf);
+	ASSERT_EQ(0, aggmon_cpu_set_online(last, false));
+	self->offline_cpu = last;
+	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL,
+					      2 * self->nr_cpus * buf +
+					      extra));
+	a = bytes_agg_of(self->gid, HP_ENTRIES);
+	ASSERT_LE(0, a) TH_LOG("first: %s", strerror(errno));
+	b = bytes_agg_of(self->gid, HP_ENTRIES);
+	ASSERT_LE(0, b) TH_LOG("second, cpu%d offline: %s", last,
+			       strerror(errno));
+
+	ASSERT_EQ(0, aggmon_cpu_set_online(last, true));
+	bytes_updates_on(_metadata, self->gfd, last, 3);
+	bytes_updates_on(_metadata, self->gfd, 0, 2);
+	ASSERT_EQ(0, close(b));
+	ASSERT_EQ(0, agg_snapshot_all(a, 0, 0, &s));
+	EXPECT_EQ(2ULL, bytes_count_on(&s, self->gid, 0));
+	EXPECT_EQ(0ULL, bytes_count_on(&s, self->gid, last));
+	EXPECT_EQ(0ULL, s.drops[0]);
+	EXPECT_EQ(3ULL, s.drops[last]);
+	agg_snap_free(&s);
+
+	bytes_updates_on(_metadata, self->gfd, last, 5);
+	ASSERT_EQ(0, agg_snapshot_all(a, 0, 0, &s));
+	EXPECT_EQ(5ULL, bytes_count_on(&s, self->gid, last));
+	EXPECT_EQ(3ULL, s.drops[last]);
+	agg_snap_free(&s);
+
+	bytes_updates_on(_metadata, self->gfd, last, 4);
+	ASSERT_EQ(0, pin_cpu(0));
+	ASSERT_EQ(0, aggmon_cpu_set_online(last, false));
+	b = bytes_agg_of(self->gid, HP_ENTRIES);
+	EXPECT_LE(0, b) TH_LOG("after cpu%d went offline: %s", last,
+			       strerror(errno));
+	ASSERT_EQ(0, agg_snapshot_all(a, 0, 0, &s));
+	EXPECT_EQ(2ULL, bytes_count_on(&s, self->gid, 0));
+	EXPECT_EQ(9ULL, bytes_count_on(&s, self->gid, last));
+	EXPECT_EQ(3ULL, s.drops[last]);
+	agg_snap_free(&s);
+	EXPECT_EQ(0, aggmon_cpu_set_online(last, true));
+	close(a);
+	close(b);
 }
 
 /*

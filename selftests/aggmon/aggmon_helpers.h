@@ -255,6 +255,26 @@ static inline int aggmon_sysctl_write_long(const char *path, long value)
 	return aggmon_sysctl_write(path, buf);
 }
 
+#define AGGMON_CPU_ONLINE_FMT	"/sys/devices/system/cpu/cpu%d/online"
+
+/* Whether CPU @cpu can go offline: root may write its online file. */
+static inline bool aggmon_cpu_hotpluggable(int cpu)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), AGGMON_CPU_ONLINE_FMT, cpu);
+	return !access(path, W_OK);
+}
+
+/* Takes CPU @cpu offline or brings it online: 0, or -1 with errno. */
+static inline int aggmon_cpu_set_online(int cpu, bool on)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), AGGMON_CPU_ONLINE_FMT, cpu);
+	return aggmon_sysctl_write(path, on ? "1" : "0");
+}
+
 /*
  * Checks that this process has no capability left, CAP_PERFMON and
  * CAP_SYS_ADMIN included.  Returns 0, or -1 with errno set (EPERM if one

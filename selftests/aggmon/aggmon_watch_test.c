@@ -89,9 +89,6 @@
 #endif
 
 #define GAUGE_NAME	"user.kselftest.watch"
-#ifndef CPU_ONLINE_FMT
-#define CPU_ONLINE_FMT	"/sys/devices/system/cpu/cpu%d/online"
-#endif
 #define DEFAULT_SEED	0x2545f4914f6cdd1dULL
 #define NR_TEST_CPUS	4
 
@@ -141,14 +138,6 @@ static int pin_self(int cpu)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		return errno;
 	return sched_getcpu() == cpu ? 0 : EXDEV;
-}
-
-static int cpu_set_online(int cpu, bool on)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), CPU_ONLINE_FMT, cpu);
-	return aggmon_sysctl_write(path, on ? "1" : "0");
 }
 
 static void nap_ms(long ms)
@@ -416,7 +405,7 @@ FIXTURE_TEARDOWN_PARENT(watch)
 	int i;
 
 	for (i = 0; i < self->hp_n; i++)
-		EXPECT_EQ(0, cpu_set_online(self->hp_cpus[i], true))
+		EXPECT_EQ(0, aggmon_cpu_set_online(self->hp_cpus[i], true))
 			TH_LOG("cpu%d: %s", self->hp_cpus[i], strerror(errno));
 	EXPECT_EQ(0, aggmon_sysctl_write_long(AGGMON_PARANOID_SYSCTL,
 					      self->saved_paranoid));
@@ -1701,23 +1690,21 @@ TEST_F_TIMEOUT(watch, hotplug, 300)
 	int sfd[S_RATE], cpus[NR_TEST_CPUS], ncpus = 1, gfd, i, r, c;
 	struct wthr t[ARRAY_SIZE(defs)];
 	struct walker w[HP_THREADS];
-	char item[AGGMON_ITEM_LEN], path[64];
+	char item[AGGMON_ITEM_LEN];
 	long before, during, offlines = 0;
 	__s64 sum, v, level, lo, hi;
 	struct walk_shared sh;
 	__u64 sid[S_RATE], gid = 0;
 	size_t k;
 
-	snprintf(path, sizeof(path), CPU_ONLINE_FMT, 1);
-	if (access(path, W_OK))
+	if (!aggmon_cpu_hotpluggable(1))
 		SKIP(return, "cpu1 cannot go offline: %s", strerror(errno));
 	/* CPUs 1-3 that can go offline; all online to begin with. */
 	for (c = 1; c < NR_TEST_CPUS; c++) {
-		snprintf(path, sizeof(path), CPU_ONLINE_FMT, c);
-		if (access(path, W_OK))
+		if (!aggmon_cpu_hotpluggable(c))
 			continue;
 		self->hp_cpus[self->hp_n++] = c;
-		ASSERT_EQ(0, cpu_set_online(c, true))
+		ASSERT_EQ(0, aggmon_cpu_set_online(c, true))
 			TH_LOG("cpu%d: %s", c, strerror(errno));
 	}
 	cpus[0] = 0;
@@ -1750,12 +1737,12 @@ TEST_F_TIMEOUT(watch, hotplug, 300)
 		int b = self->hp_cpus[(r + 1) % self->hp_n];
 		bool two = self->hp_n > 1 && (r & 1);
 
-		ASSERT_EQ(0, cpu_set_online(a, false))
+		ASSERT_EQ(0, aggmon_cpu_set_online(a, false))
 			TH_LOG("round %d, cpu%d: %s", r, a, strerror(errno));
 		offlines++;
 		nap_ms(5);
 		if (two) {
-			ASSERT_EQ(0, cpu_set_online(b, false))
+			ASSERT_EQ(0, aggmon_cpu_set_online(b, false))
 				TH_LOG("round %d, cpu%d: %s", r, b,
 				       strerror(errno));
 			offlines++;
@@ -1772,17 +1759,17 @@ TEST_F_TIMEOUT(watch, hotplug, 300)
 		CHECK_IN_ENVELOPE(w, HP_THREADS, 0,
 				  stat_val(_metadata, sfd[S_LWM]),
 				  "LWM, CPUs offline");
-		ASSERT_EQ(0, cpu_set_online(a, true))
+		ASSERT_EQ(0, aggmon_cpu_set_online(a, true))
 			TH_LOG("round %d, cpu%d: %s", r, a, strerror(errno));
 		if (two)
-			ASSERT_EQ(0, cpu_set_online(b, true))
+			ASSERT_EQ(0, aggmon_cpu_set_online(b, true))
 				TH_LOG("round %d, cpu%d: %s", r, b,
 				       strerror(errno));
 		nap_ms(5);
 	}
 	/* The last updates with only CPU 0 online, then stop there. */
 	for (i = 0; i < self->hp_n; i++)
-		ASSERT_EQ(0, cpu_set_online(self->hp_cpus[i], false));
+		ASSERT_EQ(0, aggmon_cpu_set_online(self->hp_cpus[i], false));
 	nap_ms(20);
 	during = walk_updates(w, HP_THREADS) - before;
 	sum = walk_stop(_metadata, &sh, w, HP_THREADS);
@@ -1802,7 +1789,7 @@ TEST_F_TIMEOUT(watch, hotplug, 300)
 	ASSERT_LE(lo, v);
 	/* ...nor by the CPUs that came back. */
 	for (i = 0; i < self->hp_n; i++)
-		ASSERT_EQ(0, cpu_set_online(self->hp_cpus[i], true));
+		ASSERT_EQ(0, aggmon_cpu_set_online(self->hp_cpus[i], true));
 	ASSERT_EQ(0, aggmon_read1(gid, &v));
 	ASSERT_EQ(sum, v);
 	ASSERT_EQ(sum, stat_val(_metadata, sfd[S_ABS]));

@@ -186,6 +186,56 @@ static void aggmon_test_agg_switch(struct kunit *test)
 	aggmon_agg_destroy(agg);
 }
 
+/*
+ * A CPU online without a buffer (as when its user's bytes were used up as
+ * it came up) counts its values as lost; the next snapshot hands them over
+ * as drops and gives the CPU a buffer, which holds what comes next.  The
+ * CPU's buffer is taken away here as its dead callback takes it.
+ */
+static void aggmon_test_agg_no_buffer(struct kunit *test)
+{
+	struct aggmon_agg *agg = aggmon_test_agg(test, "kunit.nobuf",
+						 AGGMON_AGG_SUM, 1, 4);
+	struct aggmon_agg_record *record;
+	struct aggmon_aggbuf_cpu *cpu_bufs;
+	u64 key = 1, lost, sum = 0, drops = 0;
+	struct aggmon_aggbuf *taken;
+	unsigned int cpu;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	cpu_bufs = per_cpu_ptr(agg->bufs.pcpu, cpu);
+	aggmon_aggregate(agg, 5, &key);
+	taken = aggmon_aggbuf_switch(cpu_bufs, NULL, &lost);
+	aggmon_aggbuf_merge(&agg->bufs, &agg->bufs.totals[cpu], taken,
+			    &agg->fn);
+	aggmon_aggbuf_free_charged(&agg->bufs, taken);
+	aggmon_aggregate(agg, 7, &key);
+	aggmon_aggregate(agg, 7, &key);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, lost, 0);
+	KUNIT_EXPECT_EQ(test, cpu_bufs->lost, 2);
+
+	aggmon_test_snapshot(test, agg, false);
+	KUNIT_EXPECT_NOT_NULL(test, cpu_bufs->active);
+	KUNIT_EXPECT_EQ(test, cpu_bufs->lost, 0);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.counts[cpu], 1);
+	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 2);
+	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 1)->data[1], 5);
+
+	/* Wherever it runs now: every online CPU has a buffer. */
+	aggmon_aggregate(agg, 9, &key);
+	aggmon_test_snapshot(test, agg, false);
+	for_each_possible_cpu(cpu) {
+		record = aggmon_test_record(agg, cpu, 1);
+		sum += record ? record->data[1] : 0;
+		drops += aggmon_test_snap.drops[cpu];
+	}
+	KUNIT_EXPECT_EQ(test, sum, 14);
+	KUNIT_EXPECT_EQ(test, drops, 2);
+	aggmon_agg_destroy(agg);
+}
+
 /* Kernel names are unique; ids that collide move on to the next one. */
 static void aggmon_test_agg_names(struct kunit *test)
 {
@@ -254,6 +304,7 @@ static struct kunit_case aggmon_agg_test_cases[] = {
 	KUNIT_CASE(aggmon_test_agg_keys),
 	KUNIT_CASE(aggmon_test_agg_drops),
 	KUNIT_CASE(aggmon_test_agg_switch),
+	KUNIT_CASE(aggmon_test_agg_no_buffer),
 	KUNIT_CASE(aggmon_test_agg_names),
 	KUNIT_CASE(aggmon_test_agg_timing_hook),
 	{}

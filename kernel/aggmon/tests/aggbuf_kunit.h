@@ -20,7 +20,10 @@ static void aggmon_test_bufs_free(void *bufs)
 	aggmon_aggbufs_free(bufs);
 }
 
-/* Buffers freed when the test ends, however it ends. */
+/*
+ * Buffers freed when the test ends, however it ends.  Hotplug merges add
+ * their values word by word, as a count's or a sum's are.
+ */
 static struct aggmon_aggbufs *aggmon_test_bufs(struct kunit *test,
 					       unsigned int key_words,
 					       unsigned int value_words,
@@ -28,10 +31,14 @@ static struct aggmon_aggbufs *aggmon_test_bufs(struct kunit *test,
 {
 	struct aggmon_aggbufs *bufs = kunit_kzalloc(test, sizeof(*bufs),
 						    GFP_KERNEL);
+	struct aggmon_func *fn = kunit_kzalloc(test, sizeof(*fn), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, bufs);
+	KUNIT_ASSERT_NOT_NULL(test, fn);
+	fn->func = AGGMON_AGG_SUM;
+	fn->nslots = value_words;
 	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(bufs, key_words, value_words,
-						  capacity,
+						  capacity, fn,
 						  &aggmon_test_hash_key,
 						  GFP_KERNEL, NULL), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
@@ -104,15 +111,16 @@ static void aggmon_test_aggbuf_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bufs->capacity, 5);
 	KUNIT_EXPECT_EQ(test, bufs->hash_mask, 7);
 	KUNIT_EXPECT_EQ(test, aggmon_aggbuf_record_size(bufs), 16 + 4 * 8);
-	for_each_possible_cpu(cpu) {
+	for_each_online_cpu(cpu) {
 		buf = per_cpu_ptr(bufs->pcpu, cpu)->active;
+		KUNIT_ASSERT_NOT_NULL(test, buf);
 		KUNIT_EXPECT_NOT_NULL(test, buf->heads);
 		KUNIT_EXPECT_NOT_NULL(test, buf->sets);
 		KUNIT_EXPECT_EQ(test, buf->nused, 0);
 		KUNIT_EXPECT_EQ(test, buf->room, 5);
 		KUNIT_EXPECT_EQ(test, buf->hash_mask, 7);
 		KUNIT_EXPECT_EQ(test, buf->drops, 0);
-		KUNIT_EXPECT_EQ(test, per_cpu_ptr(bufs->pcpu, cpu)->nmi_drops, 0);
+		KUNIT_EXPECT_EQ(test, per_cpu_ptr(bufs->pcpu, cpu)->lost, 0);
 		for (i = 0; i <= bufs->hash_mask; i++)
 			KUNIT_EXPECT_EQ(test, buf->heads[i], 0);
 		/* The totals take memory only when data comes. */
@@ -159,7 +167,7 @@ static void aggmon_test_others_empty(struct kunit *test,
 	const struct aggmon_aggbuf *other;
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu) {
+	for_each_online_cpu(cpu) {
 		other = per_cpu_ptr(bufs->pcpu, cpu)->active;
 		if (other == buf)
 			continue;
@@ -723,7 +731,7 @@ static void aggmon_test_merge_here(struct kunit *test,
 	struct aggmon_aggbufs *bufs = test->priv;
 	struct aggmon_aggbuf *totals = &bufs->totals[0], *taken;
 	struct aggmon_func fn = { .func = AGGMON_AGG_SUM };
-	struct aggmon_aggbuf_cpu cpu_bufs = { .active = buf, .nmi_drops = 3 };
+	struct aggmon_aggbuf_cpu cpu_bufs = { .active = buf, .lost = 3 };
 	const u64 *set;
 	u64 nmi, key;
 
@@ -735,7 +743,7 @@ static void aggmon_test_merge_here(struct kunit *test,
 	KUNIT_EXPECT_PTR_EQ(test, taken, buf);
 	KUNIT_EXPECT_PTR_EQ(test, cpu_bufs.active, bufs->spare);
 	KUNIT_EXPECT_EQ(test, nmi, 3);
-	KUNIT_EXPECT_EQ(test, cpu_bufs.nmi_drops, 0);
+	KUNIT_EXPECT_EQ(test, cpu_bufs.lost, 0);
 	aggmon_aggbuf_merge(bufs, totals, taken, &fn);
 	KUNIT_EXPECT_EQ(test, totals->nused, AGGMON_TEST_MERGE_CAP);
 	KUNIT_EXPECT_EQ(test, totals->room, AGGMON_TEST_MERGE_CAP);
@@ -778,7 +786,7 @@ static void aggmon_test_merge_here(struct kunit *test,
 }
 
 /*
- * A switch hands over the active buffer and the NMI drops; a merge adds
+ * A switch hands over the active buffer and the lost values; a merge adds
  * up keys the totals hold, grows them up to the capacity (relinking every
  * chain), and drops, with all their values, keys that do not fit.
  */
@@ -793,8 +801,8 @@ static void aggmon_test_aggbuf_merge(struct kunit *test)
 }
 
 /*
- * A user's buffers are charged to it: the active buffers and the spare
- * at creation, or -EDQUOT and nothing allocated; the totals as they grow,
+ * A user's buffers are charged to it: the online CPUs' active buffers
+ * and the spare at creation, or -EDQUOT and nothing allocated; the totals as they grow,
  * or not at all past the cap (their keys then dropped and counted); and
  * all of it given back when they are freed.
  */
@@ -814,9 +822,9 @@ static void aggmon_test_aggbuf_charged(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, ucounts);
 	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	at_init = (num_possible_cpus() + 1) * buffer;
+	at_init = (num_online_cpus() + 1) * buffer;
 	WRITE_ONCE(*max, at_init - 1);
-	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64,
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64, &fn,
 						  &aggmon_test_hash_key,
 						  GFP_KERNEL, ucounts),
 			-EDQUOT);
@@ -825,7 +833,7 @@ static void aggmon_test_aggbuf_charged(struct kunit *test)
 
 	/* Room for the buffers and totals of 16 data sets, not 32. */
 	WRITE_ONCE(*max, at_init + 16 * 4 + 16 * 32);
-	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64,
+	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64, &fn,
 						  &aggmon_test_hash_key,
 						  GFP_KERNEL, ucounts), 0);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), at_init);
@@ -851,6 +859,91 @@ static void aggmon_test_aggbuf_charged(struct kunit *test)
 	put_ucounts(ucounts);
 }
 
+/*
+ * CPU hotplug, its callbacks called by hand (on this CPU's buffer, which
+ * only this test uses): a dead CPU's buffer goes into its totals, with
+ * its lost values, and its bytes back to the user; a CPU coming online
+ * gets a buffer if the user may have one more, none otherwise, and keeps
+ * the one it has.
+ */
+static void aggmon_test_aggbuf_hotplug(struct kunit *test)
+{
+	struct aggmon_func fn = { .func = AGGMON_AGG_COUNT };
+	struct ucounts *ucounts = alloc_ucounts(&init_user_ns,
+						 KUIDT_INIT(4246));
+	long *max = aggmon_quota_bytes_max_ptr();
+	long saved = READ_ONCE(*max);
+	size_t buffer = 64 * 4 + 64 * 32, totals = 16 * 4 + 16 * 32, held;
+	struct aggmon_aggbufs bufs = {};
+	struct aggmon_aggbuf_cpu *cpu_bufs;
+	struct aggmon_aggbuf *buf;
+	unsigned int cpu = raw_smp_processor_id();
+	const u64 *set;
+	u64 key, *value;
+
+	KUNIT_ASSERT_NOT_NULL(test, ucounts);
+	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
+	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64, &fn,
+						  &aggmon_test_hash_key,
+						  GFP_KERNEL, ucounts), 0);
+	held = (num_online_cpus() + 1) * buffer;
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held);
+	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&bufs.cpuhp_node));
+	cpu_bufs = per_cpu_ptr(bufs.pcpu, cpu);
+	buf = cpu_bufs->active;
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	/* 20 keys, twice each; 2 lost.  The totals take 16 of them. */
+	WRITE_ONCE(*max, held + totals);
+	for (key = 1; key <= 20; key++) {
+		value = aggmon_test_find(&bufs, buf, &key);
+		KUNIT_ASSERT_NOT_NULL(test, value);
+		aggmon_func_apply(&fn, value, 0);
+		value = aggmon_test_find(&bufs, buf, &key);
+		aggmon_func_apply(&fn, value, 0);
+	}
+	cpu_bufs->lost = 2;
+	aggmon_aggbufs_cpu_dead(cpu, &bufs.cpuhp_node);
+	KUNIT_EXPECT_NULL(test, cpu_bufs->active);
+	KUNIT_EXPECT_EQ(test, cpu_bufs->lost, 0);
+	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].nused, 16);
+	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].drops, 4 * 2 + 2);
+	set = aggmon_test_lookup(&bufs, &bufs.totals[cpu], 16);
+	KUNIT_ASSERT_NOT_NULL(test, set);
+	KUNIT_EXPECT_EQ(test, SET_COUNT(set), 2);
+	KUNIT_EXPECT_NULL(test, aggmon_test_lookup(&bufs, &bufs.totals[cpu],
+						   17));
+	held = held - buffer + totals;
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held);
+	KUNIT_EXPECT_EQ(test, bufs.charged, held);
+
+	/* One byte short of a buffer: none, and the CPU still comes up. */
+	WRITE_ONCE(*max, held + buffer - 1);
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs.cpuhp_node),
+			0);
+	KUNIT_EXPECT_NULL(test, cpu_bufs->active);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held);
+
+	WRITE_ONCE(*max, held + buffer);
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs.cpuhp_node),
+			0);
+	buf = cpu_bufs->active;
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, buf->nused, 0);
+	KUNIT_EXPECT_EQ(test, buf->room, 64);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held + buffer);
+	WRITE_ONCE(*max, saved);
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs.cpuhp_node),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, cpu_bufs->active, buf);
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held + buffer);
+
+	aggmon_aggbufs_free(&bufs);
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&bufs.cpuhp_node));
+	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
+	put_ucounts(ucounts);
+}
+
 static struct kunit_case aggmon_aggbuf_test_cases[] = {
 	KUNIT_CASE(aggmon_test_aggbuf_init),
 	KUNIT_CASE(aggmon_test_aggbuf_find),
@@ -863,6 +956,7 @@ static struct kunit_case aggmon_aggbuf_test_cases[] = {
 	KUNIT_CASE(aggmon_test_aggbuf_copy),
 	KUNIT_CASE(aggmon_test_aggbuf_merge),
 	KUNIT_CASE(aggmon_test_aggbuf_charged),
+	KUNIT_CASE(aggmon_test_aggbuf_hotplug),
 	{}
 };
 
