@@ -22,6 +22,7 @@ if [ "$flavour" != fleet ]; then
 	mkdir -p "$root"/{tests,lib/aggmon}
 	cp "$BUILD"/user/aggmon_*_test "$root/tests/"
 	cp "$TOP"/selftests/aggmon/aggmon_*_test.sh "$root/tests/"
+	cp "$TOP/selftests/aggmon/aggmon_tap.sh" "$root/tests/"
 	cp "$BUILD/user/aggmon_wake_bench" "$root/bin/aggmon_wake_bench"
 	cp "$BUILD/user/aggmon_agg_bench" "$root/bin/aggmon_agg_bench"
 	cp "$BUILD/user/aggmon_peer_bench" "$root/bin/aggmon_peer_bench"

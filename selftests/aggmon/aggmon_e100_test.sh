@@ -39,8 +39,7 @@ for i in eth0 eth1; do
 done
 
 tmp=$(mktemp -d /tmp/aggmon_e100_test.XXXXXX) || exit 1
-n=0
-failed=0
+. "$(dirname "$0")/aggmon_tap.sh"
 nspid=
 bgpids=
 
@@ -51,52 +50,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# pass|fail DESCRIPTION
-report() {
-	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-# expect_eq EXPECTED GOT DESCRIPTION
-expect_eq() {
-	if [ "$1" = "$2" ]; then
-		report pass "$3"
-	else
-		echo "# expected '$1', got '$2'"
-		report fail "$3"
-	fi
-}
-
-# wait_for COMMAND: until COMMAND succeeds, up to 60 s; 1 if it never does.
-wait_for() {
-	local i=0
-
-	while ! eval "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 600 ]; then
-			echo "# gave up waiting for: $1"
-			return 1
-		fi
-		sleep 0.1
-	done
-	return 0
-}
-
-# in_ns COMMAND...: run COMMAND in eth1's network and mount namespaces.
-in_ns() {
-	nsenter -t "$nspid" -n -m "$@"
-}
-
-# gauge NAME:ITEM: its value, or "none".
-gauge() {
-	"$AGGMON" gauge read "$1" 2>/dev/null || echo none
-}
 
 # gauge_id NAME:ITEM: its id, or "none".
 gauge_id() {
@@ -147,20 +100,6 @@ xmit_count() {
 		/^ *[0-9]+$/ { key = $1; next }
 		/\|/ && key == want { sum += $NF; seen = 1 }
 		END { print seen ? sum : "none" }' "$tmp/dump"
-}
-
-# exited PID: whether PID has exited (gone, or a zombie).
-exited() {
-	local state
-
-	[ -r "/proc/$1/stat" ] || return 0
-	state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$state" ] || [ "$state" = Z ]
-}
-
-# has_fd PID KIND: PID holds an aggmon file of KIND (threshold, stat, ...).
-has_fd() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -q "\[aggmon_$2\]"
 }
 
 # reap PID: wait for it (60 s at most, then SIGKILL); its status in $rc.
@@ -365,8 +304,4 @@ got=$(xmit_keys)
 grep -q dropped "$tmp/dump.err" && got="$got; $(cat "$tmp/dump.err")"
 expect_eq "$want" "$got" "net.e100.xmit_ns holds exactly one key per e100 NIC, none dropped"
 
-if [ $n -ne $PLAN ]; then
-	echo "# planned $PLAN tests, ran $n"
-	exit 1
-fi
-[ $failed -eq 0 ]
+tap_end $PLAN

@@ -38,8 +38,11 @@
 #include "kselftest_harness.h"
 #endif
 
-#ifndef __NR_aggmon
-#define __NR_aggmon 463
+/* In the kernel tree the tool is three folders up; in aggmon's, two. */
+#if __has_include("../../../aggmon/lib/aggmon_syscall.h")
+#include "../../../aggmon/lib/aggmon_syscall.h"
+#else
+#include "../../tools/aggmon/lib/aggmon_syscall.h"
 #endif
 
 #ifndef AGGMON_PARANOID_SYSCTL
@@ -57,33 +60,22 @@
 
 static inline long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
 {
-	return syscall(__NR_aggmon, cmd, attr, size);
+	return aggmon_syscall(cmd, attr, size);
 }
 
 /*
- * __NR_aggmon is aggmon() only on a kernel with the aggmon series: a
- * kernel without it answers ENOSYS, and mainline gave 463 to setxattrat()
- * in 6.13.  setxattrat() fails every call made with these arguments with
- * EINVAL (its usize, the zeroed sixth argument, is too small), and
- * aggmon() never fails a well-formed AGGMON_GAUGE_LIST with EINVAL.  So
- * each test program checks the number before its first test, and skips
- * saying why instead of failing every test with a foreign errno.  A
- * program that also runs without aggmon() defines AGGMON_SYSCALL_OPTIONAL.
+ * Each test program checks that __NR_aggmon is aggmon() before its first
+ * test (aggmon_syscall.h), and skips saying why instead of failing every
+ * test with a foreign errno.  A program that also runs without aggmon()
+ * defines AGGMON_SYSCALL_OPTIONAL.
  */
 #ifndef AGGMON_SYSCALL_OPTIONAL
 static void __attribute__((constructor)) aggmon_check_syscall(void)
 {
-	__u64 id = 0;
-	struct aggmon_gauge_list_attr attr = {
-		.ids = (__u64)(uintptr_t)&id,
-		.count = 1,
-	};
-	int err;
+	int err = aggmon_syscall_foreign();
 
-	if (syscall(__NR_aggmon, AGGMON_GAUGE_LIST, &attr, sizeof(attr),
-		    0UL, 0UL, 0UL) == 0 || (errno != ENOSYS && errno != EINVAL))
+	if (!err)
 		return;
-	err = errno;	/* ksft_print_header()'s printf() may change it */
 	ksft_print_header();
 	ksft_exit_skip("system call %d is not aggmon() on this kernel (%s)\n",
 		       __NR_aggmon, strerror(err));

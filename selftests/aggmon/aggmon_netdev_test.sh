@@ -51,24 +51,8 @@ if [ "$(driver $E0)" != e100 ] || [ "$(driver $E1)" != e100 ] || [ -z "$X" ]; th
 fi
 
 tmp=$(mktemp -d /tmp/aggmon_netdev_test.XXXXXX) || exit 1
-n=0
-failed=0
+. "$(dirname "$0")/aggmon_tap.sh"
 nspid=
-
-# wait_for COMMAND: until COMMAND succeeds, up to 60 s; 1 if it never does.
-wait_for() {
-	local i=0
-
-	while ! eval "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 600 ]; then
-			echo "# gave up waiting for: $1"
-			return 1
-		fi
-		sleep 0.1
-	done
-	return 0
-}
 
 cleanup() {
 	ip link set $E0 promisc off 2>/dev/null
@@ -83,36 +67,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# pass|fail DESCRIPTION
-report() {
-	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-# expect_eq EXPECTED GOT DESCRIPTION
-expect_eq() {
-	if [ "$1" = "$2" ]; then
-		report pass "$3"
-	else
-		echo "# expected '$1', got '$2'"
-		report fail "$3"
-	fi
-}
-
-in_ns() {
-	nsenter -t "$nspid" -n -m "$@"
-}
-
-# gauge NAME:ITEM: its value, or "none".
-gauge() {
-	"$AGGMON" gauge read "$1" 2>/dev/null || echo none
-}
 
 # gauge_id NAME:ITEM: its id, or "none".
 gauge_id() {
@@ -271,5 +225,4 @@ expect_eq "$id1 none" "$got" \
 expect_eq "none" "$(gauge_id net.dev.tx_packets:$inum:lo)" \
 	"the namespace's lo unregistered: its gauges are gone"
 
-[ $n -eq $PLAN ] || { echo "# ran $n of $PLAN tests"; failed=$((failed + 1)); }
-[ $failed -eq 0 ]
+tap_end $PLAN

@@ -25,16 +25,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 #include <linux/aggmon.h>
 
-#ifndef __NR_aggmon
-#define __NR_aggmon 463
+/* In the kernel tree the tool is three folders up; in aggmon's, two. */
+#if __has_include("../../../aggmon/lib/aggmon_syscall.h")
+#include "../../../aggmon/lib/aggmon_syscall.h"
+#else
+#include "../../tools/aggmon/lib/aggmon_syscall.h"
 #endif
 
 static long sys_aggmon(unsigned int cmd, void *attr, unsigned int size)
 {
-	return syscall(__NR_aggmon, cmd, attr, size);
+	return aggmon_syscall(cmd, attr, size);
 }
 
 static void copy_field(char *dst, size_t size, const char *src,

@@ -45,8 +45,7 @@ tmp=$(mktemp -d /tmp/aggmon_tool_test.XXXXXX) || exit 1
 G=user.tooltest.level
 GI=$G:q0
 NOGAUGE=user.tooltest.nosuch
-n=0
-failed=0
+. "$(dirname "$0")/aggmon_tap.sh"
 hpid=
 bgpids=
 tok=0
@@ -59,17 +58,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# pass|fail DESCRIPTION
-report() {
-	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
 
 # Run aggmon: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
 run() {
@@ -120,21 +108,6 @@ expect_err() {
 	fi
 }
 
-# wait_for COMMAND: until COMMAND succeeds, up to 60 s; 1 if it never does.
-wait_for() {
-	local i=0
-
-	while ! eval "$1"; do
-		i=$((i + 1))
-		if [ $i -ge 600 ]; then
-			echo "# gave up waiting for: $1"
-			return 1
-		fi
-		sleep 0.1
-	done
-	return 0
-}
-
 # Send a command to the helper.
 h() {
 	echo "$*" >&3
@@ -148,11 +121,6 @@ hsync() {
 	echo "# the helper did not answer sync s$tok"
 	sed 's/^/# helper stderr: /' "$tmp/helper.err"
 	return 1
-}
-
-# has_fd PID KIND: PID holds an aggmon file of KIND (threshold, agg, ...).
-has_fd() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -q "\[aggmon_$2\]"
 }
 
 # bg NAME ARGS...: aggmon ARGS in the background, stdout in $tmp/NAME.out,
@@ -171,15 +139,6 @@ attached() {
 	wait_for "has_fd $1 $2" && return 0
 	echo "# pid $1 never opened an aggmon $2"
 	return 1
-}
-
-# exited PID: whether PID has exited (gone, or a zombie).
-exited() {
-	local state
-
-	[ -r "/proc/$1/stat" ] || return 0
-	state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$state" ] || [ "$state" = Z ]
 }
 
 # reap PID: wait for PID to exit (60 s at most, then SIGKILL); its
@@ -734,5 +693,4 @@ else
 	report fail "the helper exits 0 without an error"
 fi
 
-[ "$n" -eq "$PLAN" ] || echo "# ran $n checks, planned $PLAN"
-[ "$failed" -eq 0 ] && [ "$n" -eq "$PLAN" ]
+tap_end $PLAN

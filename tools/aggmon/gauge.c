@@ -47,16 +47,23 @@ static const char *or_dash(const char *s)
 
 /*
  * Parse @s if it is made of digits only (else return 0): 1 if it is in
- * 1..@max, -1 if not.
+ * @min..@max, -1 if not.
  */
-static int parse_number(const char *s, unsigned long long max,
-			unsigned long long *val)
+static int parse_range(const char *s, unsigned long long min,
+		       unsigned long long max, unsigned long long *val)
 {
 	if (!*s || s[strspn(s, "0123456789")])
 		return 0;
 	errno = 0;
 	*val = strtoull(s, NULL, 10);
-	return errno || !*val || *val > max ? -1 : 1;
+	return errno || *val < min || *val > max ? -1 : 1;
+}
+
+/* A count or an id: parse_range() from 1. */
+static int parse_number(const char *s, unsigned long long max,
+			unsigned long long *val)
+{
+	return parse_range(s, 1, max, val);
 }
 
 /* Tell which items a gauge NAME given without one has. */
@@ -92,11 +99,8 @@ static int parse_owner(const char *s, __u32 *uid)
 {
 	unsigned long long val;
 
-	if (!*s || s[strspn(s, "0123456789")])
-		return -1;
-	errno = 0;
-	val = strtoull(s, NULL, 10);
-	if (errno || val >= (__u32)-1)
+	/* From root's 0; (uid_t)-1 is no one's. */
+	if (parse_range(s, 0, (__u32)-2, &val) != 1)
 		return -1;
 	*uid = val;
 	return 1;

@@ -10,15 +10,13 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+#include "aggmon_syscall.h"
 #include "libaggmon.h"
 #ifdef AGGMON_FAKE
 /* tests/fake_kernel.c: an in-memory aggmon() for tests without a kernel. */
 #include "tests/fake_kernel.h"
 #endif
 
-#if !defined(__NR_aggmon) && defined(__x86_64__) && !defined(__ILP32__)
-#define __NR_aggmon 463
-#endif
 
 _Static_assert(sizeof(struct aggmon_gauge_list_attr) ==
 	       AGGMON_GAUGE_LIST_SIZE_VER0, "list attr size");
@@ -60,37 +58,23 @@ static long raw_aggmon(unsigned int cmd, void *attr, unsigned int size)
 {
 #if defined(AGGMON_FAKE)
 	return fake_aggmon(cmd, attr, size);
-#elif defined(__NR_aggmon)
-	/* Zero the unused argument registers: see aggmon_missing(). */
-	return syscall(__NR_aggmon, cmd, attr, size, 0UL, 0UL, 0UL);
 #else
-	(void)cmd;
-	(void)attr;
-	(void)size;
-	errno = ENOSYS;
-	return -1;
+	return aggmon_syscall(cmd, attr, size);
 #endif
 }
 
-/*
- * x86_64 kernels from 6.13 on have setxattrat() at 463; the aggmon series
- * is for 6.12, where 463 is free.  Called with our arguments, setxattrat()
- * always fails with EINVAL (its usize, the zeroed sixth argument, is too
- * small), while aggmon() never fails a well-formed AGGMON_GAUGE_LIST with
- * EINVAL: so if that fails with EINVAL, 463 is not aggmon().
- */
+/* Whether __NR_aggmon is not aggmon() here: the probe of aggmon_syscall.h. */
 static bool aggmon_missing(void)
 {
 	static int missing = -1;
+	struct aggmon_gauge_list_attr attr;
 	__u64 id = 0;
-	struct aggmon_gauge_list_attr attr = {
-		.ids = ptr_to_u64(&id),
-		.count = 1,
-	};
+	long ret;
 
 	if (missing < 0) {
-		missing = raw_aggmon(AGGMON_GAUGE_LIST, &attr, sizeof(attr));
-		missing = missing < 0 && (errno == EINVAL || errno == ENOSYS);
+		attr = aggmon_probe_attr(&id);
+		ret = raw_aggmon(AGGMON_GAUGE_LIST, &attr, sizeof(attr));
+		missing = aggmon_probe_foreign(ret, errno);
 	}
 	return missing;
 }

@@ -2,10 +2,12 @@
 #
 # What the tool's TAP test scripts share; sourced, never run.  Sets up
 # $tmp (removed on exit) and the counters n and failed, and defines
-# report (one TAP line, with the last command's output on failure) and
-# run (a command's stdout, stderr and status into $tmp/out, $tmp/err
-# and $rc), expect (a status and the first line of stderr) and same (the
-# exact stdout).  Each script prints its own plan, "1..$n", at the end.
+# report (one TAP line: a pass, a skip with its reason, or a failure with
+# the last command's output) and run (a command's stdout, stderr and
+# status into $tmp/out, $tmp/err and $rc), expect (a status and the first
+# line of stderr), same (the exact stdout, against a file) and expect_out
+# (against a string).  Each script prints its own plan, "1..$n", at the
+# end.
 # shellcheck shell=bash
 
 tmp=$(mktemp -d)
@@ -13,17 +15,22 @@ trap 'rm -rf "$tmp"' EXIT
 n=0
 failed=0
 
-# pass|fail DESCRIPTION
+# report pass|fail|skip DESCRIPTION [DETAIL]: a failure shows DETAIL, or
+# else the last command's output; a skip says DETAIL as its reason.
 report() {
 	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
+	case $1 in
+	pass)	echo "ok $n - $2" ;;
+	skip)	echo "ok $n - $2 # SKIP $3" ;;
+	*)	echo "not ok $n - $2"
 		failed=$((failed + 1))
-		sed 's/^/# stdout: /' "$tmp/out" 2>/dev/null | head -20
-		sed 's/^/# stderr: /' "$tmp/err" 2>/dev/null | head -20
-	fi
+		if [ -n "${3:-}" ]; then
+			printf '%s\n' "$3" | sed 's/^/# /'
+		else
+			sed 's/^/# stdout: /' "$tmp/out" 2>/dev/null | head -20
+			sed 's/^/# stderr: /' "$tmp/err" 2>/dev/null | head -20
+		fi ;;
+	esac
 }
 
 # Run a command: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
@@ -55,6 +62,16 @@ same() {
 		report pass "$2"
 	else
 		diff -u "$1" "$tmp/out" | sed 's/^/# /'
+		report fail "$2"
+	fi
+}
+
+# expect_out TEXT DESCRIPTION: the last command succeeded and printed TEXT.
+expect_out() {
+	if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$1" ]; then
+		report pass "$2"
+	else
+		echo "# got '$(cat "$tmp/out")', status $rc: $(head -n 1 "$tmp/err")"
 		report fail "$2"
 	fi
 }

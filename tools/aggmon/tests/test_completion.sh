@@ -17,22 +17,7 @@ build=${1:-$here/..}
 fake=$build/tests/aggmon-fake
 script=$here/../bash-completion/aggmon
 bash_completion=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-# pass|fail|skip DESCRIPTION [DETAIL]
-report() {
-	n=$((n + 1))
-	case $1 in
-	pass)	echo "ok $n - $2" ;;
-	skip)	echo "ok $n - $2 # SKIP $3" ;;
-	*)	echo "not ok $n - $2"
-		failed=$((failed + 1))
-		printf '%s\n' "$3" | sed 's/^/# /' ;;
-	esac
-}
+. "$here/tap.sh"
 
 # Split LINE as bash does for completion: words at blanks, and ':' a
 # word of its own (it is in COMP_WORDBREAKS); a trailing blank starts an

@@ -281,15 +281,6 @@ expect 1 "no such gauge: 42" "fake: gauge read of an unknown gauge exits 1" "$fa
 
 # User gauges are named per owner: NAME@UID names the owner's.
 owners="env AGGMON_FAKE_OWNERS=1"
-# expect_out TEXT DESCRIPTION: the last command succeeded and printed TEXT.
-expect_out() {
-	if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$1" ]; then
-		report pass "$2"
-	else
-		echo "# got '$(cat "$tmp/out")', status $rc: $(head -n 1 "$tmp/err")"
-		report fail "$2"
-	fi
-}
 run $owners "$fake" gauge read user.shared.load@1001 user.shared.load@1000
 expect_out "11 10" "fake: gauge read NAME@UID reads each owner's gauge of one name"
 run $owners "$fake" gauge read user.app.rate user.app.rate@1000

@@ -15,22 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$(cd "${1:-$here/..}" && pwd)
 lib=$build/tests/test_lib
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-# pass|fail DESCRIPTION
-report() {
-	n=$((n + 1))
-	if [ "$1" = pass ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		sed 's/^/# /' "$tmp/err" 2>/dev/null | head -20
-	fi
-}
+. "$here/tap.sh"
 
 # check DESCRIPTION CMD...: passes if CMD succeeds; its stderr is shown if not.
 check() {
