@@ -8,6 +8,10 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 
+KUNIT_DEFINE_ACTION_WRAPPER(aggmon_test_agg_destroy, aggmon_agg_destroy,
+			    struct aggmon_agg *);
+
+/* A kernel aggregation keyed by @nargs arguments, destroyed as the test ends. */
 static struct aggmon_agg *aggmon_test_agg(struct kunit *test,
 					  const char *name, u32 func,
 					  unsigned int nargs,
@@ -23,6 +27,9 @@ static struct aggmon_agg *aggmon_test_agg(struct kunit *test,
 		def.keys[i] = AGGMON_KEY_ARG;
 	agg = aggmon_agg_create(&def);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, agg);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							aggmon_test_agg_destroy,
+							agg), 0);
 	return agg;
 }
 
@@ -87,7 +94,6 @@ static void aggmon_test_agg_keys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (s64)record->data[1], -10);
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.total, 2);
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.generation, 1);
-	aggmon_agg_destroy(agg);
 }
 
 /* A full buffer drops new keys, counts them, and a clear starts over. */
@@ -123,7 +129,6 @@ static void aggmon_test_agg_drops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 0);
 	KUNIT_ASSERT_NOT_NULL(test, aggmon_test_record(agg, cpu, 3));
 	KUNIT_EXPECT_EQ(test, aggmon_test_record(agg, cpu, 3)->data[1], 1);
-	aggmon_agg_destroy(agg);
 }
 
 /*
@@ -183,7 +188,6 @@ static void aggmon_test_agg_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_test_snap.drops[cpu], 3);
 	KUNIT_EXPECT_EQ(test, agg->bufs.totals[cpu].nused, 0);
 	KUNIT_EXPECT_EQ(test, agg->bufs.totals[cpu].drops, 0);
-	aggmon_agg_destroy(agg);
 }
 
 /*
@@ -233,7 +237,6 @@ static void aggmon_test_agg_no_buffer(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, sum, 14);
 	KUNIT_EXPECT_EQ(test, drops, 2);
-	aggmon_agg_destroy(agg);
 }
 
 /* Kernel names are unique; ids that collide move on to the next one. */
@@ -265,7 +268,6 @@ static void aggmon_test_agg_names(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, twin->id, agg->id + 1);
 	aggmon_agg_unpublish(twin);
 	aggmon_agg_free(twin);
-	aggmon_agg_destroy(agg);
 }
 
 /*
@@ -297,7 +299,6 @@ static void aggmon_test_agg_timing_hook(struct kunit *test)
 	for (i = 0; i < AGGMON_QUANTIZE_BUCKETS; i++)
 		n += record->data[i];
 	KUNIT_EXPECT_EQ(test, n, 1);
-	aggmon_agg_destroy(agg);
 }
 
 static struct kunit_case aggmon_agg_test_cases[] = {

@@ -806,57 +806,88 @@ static void aggmon_test_aggbuf_merge(struct kunit *test)
  * or not at all past the cap (their keys then dropped and counted); and
  * all of it given back when they are freed.
  */
+KUNIT_DEFINE_ACTION_WRAPPER(aggmon_test_put_ucounts, put_ucounts,
+			    struct ucounts *);
+
+/* A uid's ucounts, put as the test ends; the cap restored then too. */
+static struct ucounts *aggmon_test_ucounts(struct kunit *test, uid_t uid)
+{
+	struct ucounts *ucounts = alloc_ucounts(&init_user_ns, KUIDT_INIT(uid));
+
+	KUNIT_ASSERT_NOT_NULL(test, ucounts);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							aggmon_test_put_ucounts,
+							ucounts), 0);
+	return ucounts;
+}
+
+static void aggmon_test_restore_bytes_max(void *saved)
+{
+	WRITE_ONCE(*aggmon_quota_bytes_max_ptr(), (long)saved);
+}
+
+/* The byte cap, as it is now, back when the test ends. */
+static void aggmon_test_save_bytes_max(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				aggmon_test_restore_bytes_max,
+				(void *)READ_ONCE(*aggmon_quota_bytes_max_ptr())),
+			0);
+}
+
 static void aggmon_test_aggbuf_charged(struct kunit *test)
 {
 	struct aggmon_func fn = { .func = AGGMON_AGG_COUNT };
-	struct ucounts *ucounts = alloc_ucounts(&init_user_ns,
-						 KUIDT_INIT(4245));
+	struct ucounts *ucounts;
 	long *max = aggmon_quota_bytes_max_ptr();
-	long saved = READ_ONCE(*max);
 	/* 64 buckets and data sets of 4 words: 2304 bytes a buffer. */
 	size_t buffer = 64 * 4 + 64 * 32, at_init;
-	struct aggmon_aggbufs bufs = {};
+	struct aggmon_aggbufs *bufs;
 	struct aggmon_aggbuf src = {};
 	unsigned int cpu;
 	u64 key, *value;
 
-	KUNIT_ASSERT_NOT_NULL(test, ucounts);
+	aggmon_test_save_bytes_max(test);
+	ucounts = aggmon_test_ucounts(test, 4245);
+	bufs = kunit_kzalloc(test, sizeof(*bufs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bufs);
 	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
 	at_init = (num_online_cpus() + 1) * buffer;
 	WRITE_ONCE(*max, at_init - 1);
-	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64, &fn,
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_init(bufs, 1, 1, 64, &fn,
 						  &aggmon_test_hash_key,
 						  GFP_KERNEL, ucounts),
 			-EDQUOT);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
-	KUNIT_EXPECT_TRUE(test, !bufs.pcpu);
+	KUNIT_EXPECT_TRUE(test, !bufs->pcpu);
 
 	/* Room for the buffers and totals of 16 data sets, not 32. */
 	WRITE_ONCE(*max, at_init + 16 * 4 + 16 * 32);
-	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64, &fn,
+	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(bufs, 1, 1, 64, &fn,
 						  &aggmon_test_hash_key,
 						  GFP_KERNEL, ucounts), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							aggmon_test_bufs_free,
+							bufs), 0);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), at_init);
-	KUNIT_EXPECT_EQ(test, bufs.charged, at_init);
-	src = *bufs.spare;
+	KUNIT_EXPECT_EQ(test, bufs->charged, at_init);
+	src = *bufs->spare;
 	for (key = 1; key <= 20; key++) {
-		value = aggmon_test_find(&bufs, &src, &key);
+		value = aggmon_test_find(bufs, &src, &key);
 		KUNIT_ASSERT_NOT_NULL(test, value);
 		aggmon_func_apply(&fn, value, 0);
 	}
 	cpu = raw_smp_processor_id();
-	aggmon_aggbuf_merge(&bufs, &bufs.totals[cpu], &src, &fn);
-	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].room, 16);
-	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].nused, 16);
-	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].drops, 4);
+	aggmon_aggbuf_merge(bufs, &bufs->totals[cpu], &src, &fn);
+	KUNIT_EXPECT_EQ(test, bufs->totals[cpu].room, 16);
+	KUNIT_EXPECT_EQ(test, bufs->totals[cpu].nused, 16);
+	KUNIT_EXPECT_EQ(test, bufs->totals[cpu].drops, 4);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts),
 			at_init + 16 * 4 + 16 * 32);
-	aggmon_aggbuf_clear(&bufs, &src);
-	*bufs.spare = src;
-	aggmon_aggbufs_free(&bufs);
+	aggmon_aggbuf_clear(bufs, &src);
+	*bufs->spare = src;
+	kunit_release_action(test, aggmon_test_bufs_free, bufs);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
-	WRITE_ONCE(*max, saved);
-	put_ucounts(ucounts);
 }
 
 /*
@@ -869,79 +900,82 @@ static void aggmon_test_aggbuf_charged(struct kunit *test)
 static void aggmon_test_aggbuf_hotplug(struct kunit *test)
 {
 	struct aggmon_func fn = { .func = AGGMON_AGG_COUNT };
-	struct ucounts *ucounts = alloc_ucounts(&init_user_ns,
-						 KUIDT_INIT(4246));
+	struct ucounts *ucounts;
 	long *max = aggmon_quota_bytes_max_ptr();
-	long saved = READ_ONCE(*max);
 	size_t buffer = 64 * 4 + 64 * 32, totals = 16 * 4 + 16 * 32, held;
-	struct aggmon_aggbufs bufs = {};
+	struct aggmon_aggbufs *bufs;
 	struct aggmon_aggbuf_cpu *cpu_bufs;
 	struct aggmon_aggbuf *buf;
 	unsigned int cpu = raw_smp_processor_id();
 	const u64 *set;
 	u64 key, *value;
 
-	KUNIT_ASSERT_NOT_NULL(test, ucounts);
+	aggmon_test_save_bytes_max(test);
+	ucounts = aggmon_test_ucounts(test, 4246);
+	bufs = kunit_kzalloc(test, sizeof(*bufs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bufs);
 	KUNIT_ASSERT_EQ(test, aggmon_func_init(&fn), 0);
-	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(&bufs, 1, 1, 64, &fn,
+	KUNIT_ASSERT_EQ(test, aggmon_aggbufs_init(bufs, 1, 1, 64, &fn,
 						  &aggmon_test_hash_key,
 						  GFP_KERNEL, ucounts), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							aggmon_test_bufs_free,
+							bufs), 0);
 	held = (num_online_cpus() + 1) * buffer;
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held);
-	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&bufs.cpuhp_node));
-	cpu_bufs = per_cpu_ptr(bufs.pcpu, cpu);
+	KUNIT_EXPECT_FALSE(test, hlist_unhashed(&bufs->cpuhp_node));
+	cpu_bufs = per_cpu_ptr(bufs->pcpu, cpu);
 	buf = cpu_bufs->active;
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
 	/* 20 keys, twice each; 2 lost.  The totals take 16 of them. */
 	WRITE_ONCE(*max, held + totals);
 	for (key = 1; key <= 20; key++) {
-		value = aggmon_test_find(&bufs, buf, &key);
+		value = aggmon_test_find(bufs, buf, &key);
 		KUNIT_ASSERT_NOT_NULL(test, value);
 		aggmon_func_apply(&fn, value, 0);
-		value = aggmon_test_find(&bufs, buf, &key);
+		value = aggmon_test_find(bufs, buf, &key);
 		aggmon_func_apply(&fn, value, 0);
 	}
 	cpu_bufs->lost = 2;
-	aggmon_aggbufs_cpu_dead(cpu, &bufs.cpuhp_node);
+	aggmon_aggbufs_cpu_dead(cpu, &bufs->cpuhp_node);
 	KUNIT_EXPECT_NULL(test, cpu_bufs->active);
 	KUNIT_EXPECT_EQ(test, cpu_bufs->lost, 0);
-	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].nused, 16);
-	KUNIT_EXPECT_EQ(test, bufs.totals[cpu].drops, 4 * 2 + 2);
-	set = aggmon_test_lookup(&bufs, &bufs.totals[cpu], 16);
+	KUNIT_EXPECT_EQ(test, bufs->totals[cpu].nused, 16);
+	KUNIT_EXPECT_EQ(test, bufs->totals[cpu].drops, 4 * 2 + 2);
+	set = aggmon_test_lookup(bufs, &bufs->totals[cpu], 16);
 	KUNIT_ASSERT_NOT_NULL(test, set);
 	KUNIT_EXPECT_EQ(test, SET_COUNT(set), 2);
-	KUNIT_EXPECT_NULL(test, aggmon_test_lookup(&bufs, &bufs.totals[cpu],
+	KUNIT_EXPECT_NULL(test, aggmon_test_lookup(bufs, &bufs->totals[cpu],
 						   17));
 	held = held - buffer + totals;
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held);
-	KUNIT_EXPECT_EQ(test, bufs.charged, held);
+	KUNIT_EXPECT_EQ(test, bufs->charged, held);
 
 	/* One byte short of a buffer: none, and the CPU still comes up. */
 	WRITE_ONCE(*max, held + buffer - 1);
-	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs.cpuhp_node),
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs->cpuhp_node),
 			0);
 	KUNIT_EXPECT_NULL(test, cpu_bufs->active);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held);
 
 	WRITE_ONCE(*max, held + buffer);
-	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs.cpuhp_node),
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs->cpuhp_node),
 			0);
 	buf = cpu_bufs->active;
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_EXPECT_EQ(test, buf->nused, 0);
 	KUNIT_EXPECT_EQ(test, buf->room, 64);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held + buffer);
-	WRITE_ONCE(*max, saved);
-	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs.cpuhp_node),
+	WRITE_ONCE(*max, held + buffer + 1);
+	KUNIT_EXPECT_EQ(test, aggmon_aggbufs_cpu_prepare(cpu, &bufs->cpuhp_node),
 			0);
 	KUNIT_EXPECT_PTR_EQ(test, cpu_bufs->active, buf);
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), held + buffer);
 
-	aggmon_aggbufs_free(&bufs);
-	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&bufs.cpuhp_node));
+	kunit_release_action(test, aggmon_test_bufs_free, bufs);
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&bufs->cpuhp_node));
 	KUNIT_EXPECT_EQ(test, aggmon_quota_bytes_held(ucounts), 0);
-	put_ucounts(ucounts);
 }
 
 static struct kunit_case aggmon_aggbuf_test_cases[] = {
