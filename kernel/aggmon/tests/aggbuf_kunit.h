@@ -829,10 +829,11 @@ static void aggmon_test_restore_bytes_max(void *saved)
 /* The byte cap, as it is now, back when the test ends. */
 static void aggmon_test_save_bytes_max(struct kunit *test)
 {
+	void *saved = (void *)READ_ONCE(*aggmon_quota_bytes_max_ptr());
+
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				aggmon_test_restore_bytes_max,
-				(void *)READ_ONCE(*aggmon_quota_bytes_max_ptr())),
-			0);
+							aggmon_test_restore_bytes_max,
+							saved), 0);
 }
 
 static void aggmon_test_aggbuf_charged(struct kunit *test)
