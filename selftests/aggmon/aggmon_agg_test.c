@@ -2859,21 +2859,9 @@ FIXTURE_TEARDOWN_PARENT(bytes)
 /* 256 MiB by default; 1 to INT_MAX, anything else EINVAL. */
 TEST_F(bytes, sysctl)
 {
-	static const char *const bad[] = { "0\n", "-1\n", "2147483648\n" };
-	long value;
-	size_t i;
-
 	ASSERT_EQ(256L << 20, self->saved_bytes);
-	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL,
-					      2147483647L));
-	ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_BYTES_SYSCTL, 1));
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		ASSERT_EQ(-1, aggmon_sysctl_write(AGGMON_MAX_BYTES_SYSCTL,
-						  bad[i]));
-		ASSERT_EQ(EINVAL, errno);
-	}
-	ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_BYTES_SYSCTL, &value));
-	ASSERT_EQ(1, value);
+	aggmon_check_sysctl_range(_metadata, AGGMON_MAX_BYTES_SYSCTL, 1,
+				  2147483647L, 1);
 }
 
 /* As uid 65534: THRESHOLD_CREATE of a queue of @queue_len; fd or -1. */
@@ -3293,26 +3281,8 @@ TEST_F(quota, default_max)
 /* The cap can be set from 1 to 1048576; anything else is EINVAL. */
 TEST_F(quota, sysctl_range)
 {
-	static const char *const bad[] = { "0\n", "-1\n", "1048577\n" };
-	static const long good[] = { 1, 1048576, QUOTA };
-	long value;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(good); i++) {
-		ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_AGGS_SYSCTL,
-						      good[i]));
-		ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_AGGS_SYSCTL,
-						&value));
-		ASSERT_EQ(good[i], value);
-	}
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		ASSERT_EQ(-1, aggmon_sysctl_write(AGGMON_MAX_AGGS_SYSCTL,
-						  bad[i]));
-		ASSERT_EQ(EINVAL, errno);
-		ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_AGGS_SYSCTL,
-						&value));
-		ASSERT_EQ(QUOTA, value);
-	}
+	aggmon_check_sysctl_range(_metadata, AGGMON_MAX_AGGS_SYSCTL, 1,
+				  1048576, QUOTA);
 }
 
 /* Creates an aggregation on @gid: its fd, or -1. */

@@ -387,19 +387,8 @@ TEST_F(paranoid, default_level)
 /* Only 0, 1 and 2 can be written: 3 or -1 fail with EINVAL on write(). */
 TEST_F(paranoid, sysctl_range)
 {
-	static const char *const bad[] = { "3\n", "-1\n", "100\n" };
-	long level;
-	size_t i;
-
-	for (level = 0; level <= 2; level++)
-		set_paranoid(_metadata, level);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		ASSERT_EQ(-1, aggmon_sysctl_write(AGGMON_PARANOID_SYSCTL,
-						  bad[i]));
-		ASSERT_EQ(EINVAL, errno);
-		ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_PARANOID_SYSCTL, &level));
-		ASSERT_EQ(2, level);
-	}
+	set_paranoid(_metadata, 1);
+	aggmon_check_sysctl_range(_metadata, AGGMON_PARANOID_SYSCTL, 0, 2, 2);
 }
 
 /*
@@ -562,24 +551,8 @@ TEST_F(limit, default_max)
 /* The limit can be set from 1 to 1048576; anything else is EINVAL. */
 TEST_F(limit, sysctl_range)
 {
-	static const char *const bad[] = { "0\n", "-1\n", "1048577\n" };
-	static const long good[] = { 1, 1048576, LIMIT };
-	long value;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(good); i++) {
-		ASSERT_EQ(0, aggmon_sysctl_write_long(AGGMON_MAX_USER_SYSCTL,
-						      good[i]));
-		ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_USER_SYSCTL, &value));
-		ASSERT_EQ(good[i], value);
-	}
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		ASSERT_EQ(-1, aggmon_sysctl_write(AGGMON_MAX_USER_SYSCTL,
-						  bad[i]));
-		ASSERT_EQ(EINVAL, errno);
-		ASSERT_EQ(0, aggmon_sysctl_read(AGGMON_MAX_USER_SYSCTL, &value));
-		ASSERT_EQ(LIMIT, value);
-	}
+	aggmon_check_sysctl_range(_metadata, AGGMON_MAX_USER_SYSCTL, 1,
+				  1048576, LIMIT);
 }
 
 /*

@@ -247,6 +247,34 @@ static inline int aggmon_sysctl_write_long(const char *path, long value)
 	return aggmon_sysctl_write(path, buf);
 }
 
+/*
+ * A cap's sysctl takes @min to @max and nothing else: @min, @max and then
+ * @keep read back as written; @min - 1, -1 and @max + 1 fail with EINVAL
+ * and leave @keep.
+ */
+static inline void aggmon_check_sysctl_range(struct __test_metadata *_metadata,
+					     const char *path, long min,
+					     long max, long keep)
+{
+	const long good[] = { min, max, keep };
+	const long bad[] = { min - 1, -1, max + 1 };
+	long value;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		ASSERT_EQ(0, aggmon_sysctl_write_long(path, good[i]));
+		ASSERT_EQ(0, aggmon_sysctl_read(path, &value));
+		ASSERT_EQ(good[i], value);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(-1, aggmon_sysctl_write_long(path, bad[i]))
+			TH_LOG("%s took %ld", path, bad[i]);
+		ASSERT_EQ(EINVAL, errno);
+		ASSERT_EQ(0, aggmon_sysctl_read(path, &value));
+		ASSERT_EQ(keep, value);
+	}
+}
+
 #define AGGMON_CPU_ONLINE_FMT	"/sys/devices/system/cpu/cpu%d/online"
 
 /* Whether CPU @cpu can go offline: root may write its online file. */

@@ -1997,28 +1997,10 @@ TEST_F(quota, defaults)
 /* Both can be set from 1 to 1048576; anything else is EINVAL. */
 TEST_F(quota, sysctl_range)
 {
-	static const char *const paths[] = {
-		AGGMON_MAX_STATS_SYSCTL, AGGMON_MAX_THRESHOLDS_SYSCTL,
-	};
-	static const char *const bad[] = { "0\n", "-1\n", "1048577\n" };
-	static const long good[] = { 1, 1048576, QUOTA };
-	size_t i, p;
-	long value;
-
-	for (p = 0; p < ARRAY_SIZE(paths); p++) {
-		for (i = 0; i < ARRAY_SIZE(good); i++) {
-			ASSERT_EQ(0, aggmon_sysctl_write_long(paths[p],
-							      good[i]));
-			ASSERT_EQ(0, aggmon_sysctl_read(paths[p], &value));
-			ASSERT_EQ(good[i], value);
-		}
-		for (i = 0; i < ARRAY_SIZE(bad); i++) {
-			ASSERT_EQ(-1, aggmon_sysctl_write(paths[p], bad[i]));
-			ASSERT_EQ(EINVAL, errno);
-			ASSERT_EQ(0, aggmon_sysctl_read(paths[p], &value));
-			ASSERT_EQ(QUOTA, value);
-		}
-	}
+	aggmon_check_sysctl_range(_metadata, AGGMON_MAX_STATS_SYSCTL, 1,
+				  1048576, QUOTA);
+	aggmon_check_sysctl_range(_metadata, AGGMON_MAX_THRESHOLDS_SYSCTL, 1,
+				  1048576, QUOTA);
 }
 
 /* QUOTA statistics, then EMFILE; closing one frees exactly one slot. */
