@@ -50,7 +50,13 @@ static int aggmon_copy_attr_out(void __user *uattr, const void *attr,
 #define AGGMON_COPY_ATTR(attr, uattr, usize, VER0)			\
 	aggmon_copy_attr(&(attr), sizeof(attr), VER0, uattr, usize)
 
-static int aggmon_gauge_list_cmd(void __user *uattr, unsigned int usize)
+/*
+ * The two list commands, whose attrs are alike (aggmon_build_check_abi()):
+ * a batch of the ids @list hands out from the attr's cursor on.
+ */
+static int aggmon_list_cmd(void __user *uattr, unsigned int usize,
+			   unsigned int (*list)(u64 *cursor, u64 *ids,
+						unsigned int count))
 {
 	struct aggmon_gauge_list_attr attr;
 	u64 *ids;
@@ -65,7 +71,7 @@ static int aggmon_gauge_list_cmd(void __user *uattr, unsigned int usize)
 	ids = kmalloc_array(attr.count, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
-	attr.count = aggmon_gauge_list(&attr.cursor, ids, attr.count);
+	attr.count = list(&attr.cursor, ids, attr.count);
 	if (copy_to_user(u64_to_user_ptr(attr.ids), ids,
 			 attr.count * sizeof(*ids)))
 		err = -EFAULT;
@@ -394,31 +400,6 @@ static int aggmon_agg_snapshot_cmd(void __user *uattr, unsigned int usize)
 	return copied ?: err;
 }
 
-static int aggmon_agg_list_cmd(void __user *uattr, unsigned int usize)
-{
-	struct aggmon_agg_list_attr attr;
-	u64 *ids;
-	int err;
-
-	err = AGGMON_COPY_ATTR(attr, uattr, usize, AGGMON_AGG_LIST_SIZE_VER0);
-	if (err)
-		return err;
-	if (attr.flags || !attr.count || attr.count > AGGMON_BATCH_MAX)
-		return -EINVAL;
-
-	ids = kmalloc_array(attr.count, sizeof(*ids), GFP_KERNEL);
-	if (!ids)
-		return -ENOMEM;
-	attr.count = aggmon_agg_list(&attr.cursor, ids, attr.count);
-	if (copy_to_user(u64_to_user_ptr(attr.ids), ids,
-			 attr.count * sizeof(*ids)))
-		err = -EFAULT;
-	else
-		err = aggmon_copy_attr_out(uattr, &attr, sizeof(attr), usize);
-	kfree(ids);
-	return err;
-}
-
 static int aggmon_agg_open_cmd(void __user *uattr, unsigned int usize)
 {
 	struct aggmon_agg_open_attr attr;
@@ -457,15 +438,66 @@ static bool aggmon_cmd_observes(unsigned int cmd)
 	}
 }
 
+/*
+ * The UAPI's sizes never change: a struct grows only as a new version,
+ * with a new _SIZE_VER constant.  Checked at build time, as landlock does.
+ */
+static void aggmon_build_check_abi(void)
+{
+	BUILD_BUG_ON(sizeof(struct aggmon_gauge_list_attr) !=
+		     AGGMON_GAUGE_LIST_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_gauge_info) !=
+		     AGGMON_GAUGE_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_gauge_read_attr) !=
+		     AGGMON_GAUGE_READ_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_gauge_create_attr) !=
+		     AGGMON_GAUGE_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_gauge_update_attr) !=
+		     AGGMON_GAUGE_UPDATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_stat_create_attr) !=
+		     AGGMON_STAT_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_stat_info) !=
+		     AGGMON_STAT_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_stat_reset_attr) !=
+		     AGGMON_STAT_RESET_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_threshold_create_attr) !=
+		     AGGMON_THRESHOLD_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_event) != 64);
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_create_attr) !=
+		     AGGMON_AGG_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_info) !=
+		     AGGMON_AGG_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_record) != 16);
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_snapshot_attr) !=
+		     AGGMON_AGG_SNAPSHOT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_list_attr) !=
+		     AGGMON_AGG_LIST_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_open_attr) !=
+		     AGGMON_AGG_OPEN_SIZE_VER0);
+	/* aggmon_list_cmd() serves both list commands with one type. */
+	BUILD_BUG_ON(sizeof(struct aggmon_agg_list_attr) !=
+		     sizeof(struct aggmon_gauge_list_attr));
+	BUILD_BUG_ON(offsetof(struct aggmon_agg_list_attr, ids) !=
+		     offsetof(struct aggmon_gauge_list_attr, ids));
+	BUILD_BUG_ON(offsetof(struct aggmon_agg_list_attr, count) !=
+		     offsetof(struct aggmon_gauge_list_attr, count));
+	BUILD_BUG_ON(offsetof(struct aggmon_agg_list_attr, flags) !=
+		     offsetof(struct aggmon_gauge_list_attr, flags));
+	BUILD_BUG_ON(offsetof(struct aggmon_agg_list_attr, cursor) !=
+		     offsetof(struct aggmon_gauge_list_attr, cursor));
+	BUILD_BUG_ON(AGGMON_AGG_LIST_SIZE_VER0 != AGGMON_GAUGE_LIST_SIZE_VER0);
+}
+
 static long aggmon_cmd(unsigned int cmd, void __user *uattr,
 		       unsigned int size)
 {
+	aggmon_build_check_abi();
 	if (aggmon_cmd_observes(cmd) && !aggmon_may_observe())
 		return -EACCES;
 
 	switch (cmd) {
 	case AGGMON_GAUGE_LIST:
-		return aggmon_gauge_list_cmd(uattr, size);
+		return aggmon_list_cmd(uattr, size, aggmon_gauge_list);
 	case AGGMON_GAUGE_INFO:
 		return aggmon_gauge_info_cmd(uattr, size);
 	case AGGMON_GAUGE_READ:
@@ -489,7 +521,7 @@ static long aggmon_cmd(unsigned int cmd, void __user *uattr,
 	case AGGMON_AGG_SNAPSHOT:
 		return aggmon_agg_snapshot_cmd(uattr, size);
 	case AGGMON_AGG_LIST:
-		return aggmon_agg_list_cmd(uattr, size);
+		return aggmon_list_cmd(uattr, size, aggmon_agg_list);
 	case AGGMON_AGG_OPEN:
 		return aggmon_agg_open_cmd(uattr, size);
 	}
