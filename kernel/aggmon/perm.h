@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * aggmon - who may do what, and the sysctls that say so
+ * aggmon - who may do what: kernel.aggmon_paranoid
  */
 #ifndef _AGGMON_PERM_H
 #define _AGGMON_PERM_H
 
 #include <linux/types.h>
 
-#include "quota.h"
-
 bool aggmon_may_observe(void);
-unsigned long aggmon_quota_max(enum aggmon_quota quota);
+bool aggmon_may_cmd(unsigned int cmd);
 
 #endif /* _AGGMON_PERM_H */

@@ -10,7 +10,7 @@
  * container holds, across all of them, no more than that user's cap in
  * the namespace above.  Each namespace's caps are its ucount_max[], set
  * through /proc/sys/user/max_aggmon_{gauges,stats,thresholds,aggs} in it;
- * the initial namespace's are also kernel.aggmon_max_user_* (perm.c).
+ * the initial namespace's are also kernel.aggmon_max_user_* (below).
  * New namespaces start unlimited, so the caps that hold are those of the
  * namespaces above.
  *
@@ -29,9 +29,12 @@
 
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/init.h>
 #include <linux/limits.h>
+#include <linux/sysctl.h>
 #include <linux/user_namespace.h>
 
+#include "limits.h"
 #include "quota.h"
 
 static const enum ucount_type aggmon_ucount_types[AGGMON_NR_QUOTAS] = {
@@ -185,3 +188,63 @@ long *aggmon_quota_max_ptr(enum aggmon_quota quota)
 {
 	return &init_user_ns.ucount_max[aggmon_ucount_types[quota]];
 }
+
+/**
+ * aggmon_quota_max() - how many objects of a type one uid may hold
+ * @quota: the type
+ *
+ * Return: the current value of the sysctl that caps @quota.
+ */
+unsigned long aggmon_quota_max(enum aggmon_quota quota)
+{
+	return READ_ONCE(*aggmon_quota_max_ptr(quota));
+}
+
+static const long aggmon_quota_defaults[AGGMON_NR_QUOTAS] = {
+	[AGGMON_QUOTA_GAUGES]		= AGGMON_USER_GAUGES_DEFAULT,
+	[AGGMON_QUOTA_STATS]		= AGGMON_USER_STATS_DEFAULT,
+	[AGGMON_QUOTA_THRESHOLDS]	= AGGMON_USER_THRESHOLDS_DEFAULT,
+	[AGGMON_QUOTA_AGGS]		= AGGMON_USER_AGGS_DEFAULT,
+};
+
+static long aggmon_quota_min = 1;
+static long aggmon_quota_limit = AGGMON_USER_QUOTA_LIMIT;
+static long aggmon_bytes_limit = INT_MAX;
+
+#define AGGMON_QUOTA_SYSCTL(_name, _ucount, _limit)			\
+	{								\
+		.procname	= _name,				\
+		.data		= &init_user_ns.ucount_max[_ucount],	\
+		.maxlen		= sizeof(long),				\
+		.mode		= 0644,					\
+		.proc_handler	= proc_doulongvec_minmax,		\
+		.extra1		= &aggmon_quota_min,			\
+		.extra2		= _limit,				\
+	}
+
+/* The initial namespace's caps, as kernel.aggmon_max_user_*. */
+static struct ctl_table aggmon_quota_sysctls[] = {
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_gauges", UCOUNT_AGGMON_GAUGES,
+			    &aggmon_quota_limit),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_stats", UCOUNT_AGGMON_STATS,
+			    &aggmon_quota_limit),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_thresholds",
+			    UCOUNT_AGGMON_THRESHOLDS, &aggmon_quota_limit),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_aggs", UCOUNT_AGGMON_AGGS,
+			    &aggmon_quota_limit),
+	AGGMON_QUOTA_SYSCTL("aggmon_max_user_bytes", UCOUNT_AGGMON_BYTES,
+			    &aggmon_bytes_limit),
+};
+
+/* Before any user can create anything: fork_init() set them all alike. */
+static int __init aggmon_quota_sysctl_init(void)
+{
+	enum aggmon_quota quota;
+
+	for (quota = 0; quota < AGGMON_NR_QUOTAS; quota++)
+		*aggmon_quota_max_ptr(quota) = aggmon_quota_defaults[quota];
+	*aggmon_quota_bytes_max_ptr() = AGGMON_USER_BYTES_DEFAULT;
+	register_sysctl_init("kernel", aggmon_quota_sysctls);
+	return 0;
+}
+subsys_initcall(aggmon_quota_sysctl_init);

@@ -30,6 +30,7 @@ void aggmon_quota_uncharge(enum aggmon_quota quota, struct ucounts *ucounts);
 unsigned long aggmon_quota_held(enum aggmon_quota quota,
 				const struct ucounts *ucounts);
 long *aggmon_quota_max_ptr(enum aggmon_quota quota);
+unsigned long aggmon_quota_max(enum aggmon_quota quota);
 int aggmon_quota_charge_bytes(struct ucounts *ucounts, size_t bytes);
 void aggmon_quota_uncharge_bytes(struct ucounts *ucounts, size_t bytes);
 unsigned long aggmon_quota_bytes_held(const struct ucounts *ucounts);

@@ -420,25 +420,6 @@ static int aggmon_agg_open_cmd(void __user *uattr, unsigned int usize)
 }
 
 /*
- * Commands that look at gauges other than the caller's own.  The others
- * act on an object the caller holds as a file descriptor, which is the
- * permission.
- */
-static bool aggmon_cmd_observes(unsigned int cmd)
-{
-	switch (cmd) {
-	case AGGMON_GAUGE_UPDATE:
-	case AGGMON_STAT_INFO:
-	case AGGMON_STAT_RESET:
-	case AGGMON_AGG_INFO:
-	case AGGMON_AGG_SNAPSHOT:
-		return false;
-	default:
-		return true;
-	}
-}
-
-/*
  * The UAPI's sizes never change: a struct grows only as a new version,
  * with a new _SIZE_VER constant.  Checked at build time, as landlock does.
  */
@@ -492,7 +473,7 @@ static long aggmon_cmd(unsigned int cmd, void __user *uattr,
 		       unsigned int size)
 {
 	aggmon_build_check_abi();
-	if (aggmon_cmd_observes(cmd) && !aggmon_may_observe())
+	if (!aggmon_may_cmd(cmd))
 		return -EACCES;
 
 	switch (cmd) {
