@@ -23,30 +23,6 @@ struct file;
 #define AGGMON_AGG_KEY_WORDS_MAX	(AGGMON_AGG_KEYS_MAX + 1)
 
 /**
- * struct aggmon_snapshot - the copy of the buffers a file descriptor holds
- * @lock: serialises the snapshots of the file descriptor
- * @ucounts: the user who opened it, charged for @records (quota.c)
- * @charged: the bytes of @records charged
- * @generation: its number, from 1; 0 before the first
- * @total: records in it
- * @records: per CPU, that CPU's records; kept for the next snapshot
- * @rooms: per CPU, how many records @records has room for
- * @counts: per CPU, the number of @records in this snapshot
- * @drops: per CPU, the drop count copied with the records
- */
-struct aggmon_snapshot {
-	struct mutex lock;	/* one snapshot at a time per file */
-	struct ucounts *ucounts;
-	size_t charged;
-	u64 generation;
-	u64 total;
-	void **records;
-	u32 *rooms;
-	u32 *counts;
-	u64 *drops;
-};
-
-/**
  * struct aggmon_agg - an aggregation
  * @ref: references: each file, and the kernel's for a kernel aggregation
  * @id: the id, derived from @name
@@ -102,9 +78,5 @@ int aggmon_agg_info(struct file *file, struct aggmon_agg_info *info);
 int aggmon_agg_snapshot(struct file *file,
 			struct aggmon_agg_snapshot_attr *attr);
 unsigned int aggmon_agg_list(u64 *cursor, u64 *ids, unsigned int count);
-#if IS_ENABLED(CONFIG_AGGMON_BENCH)
-int aggmon_agg_bench_irqs_off(struct aggmon_agg *agg, unsigned int cpu,
-			      u64 *copy_ns, u64 *switch_ns);
-#endif
 
 #endif /* _AGGMON_AGG_H */

@@ -70,9 +70,9 @@ struct aggmon_aggbuf_cpu {
  * @charged: the bytes charged: the buckets and data sets of every buffer
  *
  * Updates use @pcpu only, on their CPU with interrupts disabled; @spare
- * and @totals belong to whoever drains the buffers (agg.c), one at a time
- * and under cpus_read_lock(), and to the hotplug callbacks, which run
- * under the hotplug lock held for writing.
+ * and @totals belong to whoever drains the buffers (snapshot.c), one at
+ * a time and under cpus_read_lock(), and to the hotplug callbacks, which
+ * run under the hotplug lock held for writing.
  */
 struct aggmon_aggbufs {
 	struct aggmon_aggbuf_cpu __percpu *pcpu;

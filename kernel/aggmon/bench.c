@@ -131,6 +131,7 @@
 #define CREATE_TRACE_POINTS
 #include "bench_trace.h"
 #include "agg.h"
+#include "snapshot.h"
 
 static bool run;
 module_param(run, bool, 0444);

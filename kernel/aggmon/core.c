@@ -22,11 +22,12 @@
  *     xa_lock of the gauge registry
  *   aggmon_agg_mutex                   (agg.c: the aggregation registry)
  *   threshold->read_mutex              (threshold.c: one reader at a time)
- *   snapshot lock                      (agg.c: one snapshot at a time
- *                                       per file descriptor)
+ *   snapshot lock                      (snapshot.c: one snapshot at a
+ *                                       time per file descriptor)
  *     cpus_read_lock
- *       agg->drain_lock                (agg.c: one drain of the buffers
- *                                       at a time per aggregation)
+ *       agg->drain_lock                (snapshot.c: one drain of the
+ *                                       buffers at a time per
+ *                                       aggregation)
  *   cpus_read_lock, cpuhp state mutex  (aggbuf.c: an aggregation's
  *                                       buffers start and stop following
  *                                       CPU hotplug, at its creation
