@@ -682,6 +682,55 @@ static void aggmon_test_llquantize_top(struct kunit *test)
 	aggmon_test_ll_cases(test, 2, 61, 62, 2, 2, two, ARRAY_SIZE(two), true);
 }
 
+/* Functions that initialize, and the value slots each takes. */
+struct aggmon_test_nslots_case {
+	u32 func;
+	u32 factor;
+	s64 low;
+	s64 high;
+	u64 step;
+	unsigned int nslots;
+};
+
+static const struct aggmon_test_nslots_case aggmon_test_nslots_cases[] = {
+	{ AGGMON_AGG_SUM, 0, 0, 0, 0, 1 },
+	{ AGGMON_AGG_MIN, 0, 0, 0, 0, 2 },
+	{ AGGMON_AGG_MAX, 0, 0, 0, 0, 2 },
+	{ AGGMON_AGG_AVG, 0, 0, 0, 0, 3 },
+	{ AGGMON_AGG_STDDEV, 0, 0, 0, 0, 6 },
+	{ AGGMON_AGG_QUANTIZE, 0, 0, 0, 0, 127 },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, 100, 10, 12 },
+	{ AGGMON_AGG_LQUANTIZE, 0, -1, 0, 1, 3 },
+	/* The most levels: 4094 and the two outer buckets. */
+	{ AGGMON_AGG_LQUANTIZE, 0, -4094, 0, 1, 4096 },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, 4094 * 3 + 2, 3, 4096 },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 20, 119 },
+	/* The most buckets an llquantize may have, exactly. */
+	{ AGGMON_AGG_LLQUANTIZE, 2, 1, 37, 256, 4096 },
+	{ AGGMON_AGG_LLQUANTIZE, 2048, 0, 1, 2048, 4096 },
+	/* The highest magnitude DTrace's 16-bit field takes. */
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, U16_MAX, 2, 63 },
+};
+
+static void aggmon_test_nslots_case_desc(const struct aggmon_test_nslots_case *c,
+					 char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "func %u (%u, %lld, %lld, %llu)",
+		 c->func, c->factor, c->low, c->high, c->step);
+}
+
+KUNIT_ARRAY_PARAM(aggmon_test_nslots_cases, aggmon_test_nslots_cases,
+		  aggmon_test_nslots_case_desc);
+
+static void aggmon_test_func_nslots(struct kunit *test)
+{
+	const struct aggmon_test_nslots_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, c->func, c->factor,
+						 c->low, c->high, c->step),
+			c->nslots);
+}
+
 static void aggmon_test_func_init(struct kunit *test)
 {
 	struct aggmon_func fn = { .func = AGGMON_AGG_COUNT, .levels = 7 };
@@ -689,40 +738,87 @@ static void aggmon_test_func_init(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aggmon_func_init(&fn), 0);
 	KUNIT_EXPECT_EQ(test, fn.nslots, 1);
 	KUNIT_EXPECT_EQ(test, fn.levels, 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_SUM, 0, 0, 0,
-						 0), 1);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_MIN, 0, 0, 0,
-						 0), 2);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_MAX, 0, 0, 0,
-						 0), 2);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_AVG, 0, 0, 0,
-						 0), 3);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_STDDEV, 0, 0,
-						 0, 0), 6);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_QUANTIZE, 0,
-						 0, 0, 0), 127);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LQUANTIZE, 0,
-						 0, 100, 10), 12);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LQUANTIZE, 0,
-						 -1, 0, 1), 3);
-	/* The most levels: 4094 and the two outer buckets. */
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LQUANTIZE, 0,
-						 -4094, 0, 1), 4096);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LQUANTIZE, 0,
-						 0, 4094 * 3 + 2, 3), 4096);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LLQUANTIZE,
-						 10, 0, 6, 20), 119);
+	/* An llquantize has DTrace's buckets and the one below them. */
 	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LLQUANTIZE,
 						 10, 0, 6, 20),
 			aggmon_test_dt_llquantize(10, 0, 6, 20, S64_MAX) + 1);
-	/* The most buckets an llquantize may have, exactly. */
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LLQUANTIZE,
-						 2, 1, 37, 256), 4096);
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LLQUANTIZE,
-						 2048, 0, 1, 2048), 4096);
-	/* The highest magnitude DTrace's 16-bit field takes. */
-	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, AGGMON_AGG_LLQUANTIZE,
-						 2, 0, U16_MAX, 2), 63);
+}
+
+/* Parameters of functions that take them, and what aggmon_func_init() says. */
+struct aggmon_test_init_case {
+	u32 func;
+	u32 factor;
+	s64 low;
+	s64 high;
+	u64 step;
+	int err;
+};
+
+static const struct aggmon_test_init_case aggmon_test_init_cases[] = {
+	/* No such function. */
+	{ 0, 0, 0, 0, 0, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE + 1, 0, 0, 0, 0, -EINVAL },
+	{ U32_MAX, 0, 0, 0, 0, -EINVAL },
+	/* lquantize(): a step, high above low, 1 to 4094 levels, no factor. */
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, 100, 0, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, 100, 100, 1, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, 100, 0, 1, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, S64_MAX, S64_MIN, 1, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, 5, 10, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, 9, 10, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, 10, 10, 0 },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, AGGMON_AGG_BUCKETS_MAX - 1, 1, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 0, 0, AGGMON_AGG_BUCKETS_MAX - 2, 1, 0 },
+	{ AGGMON_AGG_LQUANTIZE, 0, S64_MIN, S64_MAX, 1, -EINVAL },
+	{ AGGMON_AGG_LQUANTIZE, 10, 0, 100, 10, -EINVAL },
+	/* llquantize(): DTrace's checks, ... */
+	{ AGGMON_AGG_LLQUANTIZE, 0, 0, 6, 20, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 1, 0, 6, 20, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 6, 6, 20, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 7, 6, 20, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 5, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 0, -EINVAL },
+	/* 25 is no multiple of 10; 30 divides no power of 10. */
+	{ AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 25, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 30, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 0, 6, 50, 0 },
+	{ AGGMON_AGG_LLQUANTIZE, 4, 0, 6, 8, 0 },
+	{ AGGMON_AGG_LLQUANTIZE, 4, 0, 6, 12, -EINVAL },
+	/* ... DTrace's 16-bit fields, ... */
+	{ AGGMON_AGG_LLQUANTIZE, 2, -1, 6, 2, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, U16_MAX + 1, 2, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, U16_MAX, 2, 0 },
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, 1, U16_MAX + 1, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, 1, 1 << 15, 0 },
+	{ AGGMON_AGG_LLQUANTIZE, U16_MAX + 1, 0, 1, U16_MAX + 1, -EINVAL },
+	/* ... factor^(low + 1) in 64 bits, ... */
+	{ AGGMON_AGG_LLQUANTIZE, 2, 62, 63, 2, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 2, 63, 64, 2, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 18, 19, 10, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 10, 17, 19, 10, 0 },
+	/* ... and at most AGGMON_AGG_BUCKETS_MAX buckets. */
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, 37, 256, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 2, 0, 20, 4096, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, 2049, 0, 1, 2049, -EINVAL },
+	{ AGGMON_AGG_LLQUANTIZE, U16_MAX, 0, 1, U16_MAX, -EINVAL },
+};
+
+static void aggmon_test_init_case_desc(const struct aggmon_test_init_case *c,
+				       char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "func %u (%u, %lld, %lld, %llu)",
+		 c->func, c->factor, c->low, c->high, c->step);
+}
+
+KUNIT_ARRAY_PARAM(aggmon_test_init_cases, aggmon_test_init_cases,
+		  aggmon_test_init_case_desc);
+
+static void aggmon_test_func_init_case(struct kunit *test)
+{
+	const struct aggmon_test_init_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, aggmon_test_init(c->func, c->factor, c->low,
+					       c->high, c->step), c->err);
 }
 
 static void aggmon_test_func_init_errors(struct kunit *test)
@@ -749,93 +845,6 @@ static void aggmon_test_func_init_errors(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, aggmon_test_init(plain[i], 0, 0, 0, 0),
 				0);
 	}
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(0, 0, 0, 0, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE + 1, 0, 0,
-					       0, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(U32_MAX, 0, 0, 0, 0), -EINVAL);
-
-	/* lquantize(): a step, high above low, 1 to 4094 levels, no factor. */
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 0, 100,
-					       0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 100,
-					       100, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 100, 0,
-					       1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, S64_MAX,
-					       S64_MIN, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 0, 5,
-					       10), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 0, 9,
-					       10), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 0, 10,
-					       10), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 0,
-					       AGGMON_AGG_BUCKETS_MAX - 1, 1),
-			-EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, 0,
-					       AGGMON_AGG_BUCKETS_MAX - 2, 1),
-			0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 0, S64_MIN,
-					       S64_MAX, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LQUANTIZE, 10, 0, 100,
-					       10), -EINVAL);
-
-	/* llquantize(): DTrace's checks, ... */
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 0, 0, 6,
-					       20), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 1, 0, 6,
-					       20), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 6, 6,
-					       20), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 7, 6,
-					       20), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 0, 6,
-					       5), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 0, 6,
-					       0), -EINVAL);
-	/* 25 is no multiple of 10; 30 divides no power of 10. */
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 0, 6,
-					       25), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 0, 6,
-					       30), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 0, 6,
-					       50), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 4, 0, 6,
-					       8), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 4, 0, 6,
-					       12), -EINVAL);
-	/* ... DTrace's 16-bit fields, ... */
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, -1, 6,
-					       2), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 0,
-					       U16_MAX + 1, 2), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 0,
-					       U16_MAX, 2), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 0, 1,
-					       U16_MAX + 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 0, 1,
-					       1 << 15), 0);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE,
-					       U16_MAX + 1, 0, 1, U16_MAX + 1),
-			-EINVAL);
-	/* ... factor^(low + 1) in 64 bits, ... */
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 62, 63,
-					       2), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 63, 64,
-					       2), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 18,
-					       19, 10), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 10, 17,
-					       19, 10), 0);
-	/* ... and at most AGGMON_AGG_BUCKETS_MAX buckets. */
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 0, 37,
-					       256), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2, 0, 20,
-					       4096), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, 2049, 0,
-					       1, 2049), -EINVAL);
-	KUNIT_EXPECT_EQ(test, aggmon_test_init(AGGMON_AGG_LLQUANTIZE, U16_MAX,
-					       0, 1, U16_MAX), -EINVAL);
 }
 
 /*
@@ -1188,6 +1197,10 @@ static struct kunit_case aggmon_aggfunc_test_cases[] = {
 	KUNIT_CASE(aggmon_test_llquantize_top),
 	KUNIT_CASE(aggmon_test_func_init),
 	KUNIT_CASE(aggmon_test_func_init_errors),
+	KUNIT_CASE_PARAM(aggmon_test_func_init_case,
+			 aggmon_test_init_cases_gen_params),
+	KUNIT_CASE_PARAM(aggmon_test_func_nslots,
+			 aggmon_test_nslots_cases_gen_params),
 	KUNIT_CASE(aggmon_test_llquantize_init_dtrace),
 	KUNIT_CASE(aggmon_test_apply_count_sum),
 	KUNIT_CASE(aggmon_test_apply_min_max),
