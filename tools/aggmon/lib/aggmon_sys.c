@@ -17,7 +17,6 @@
 #include "tests/fake_kernel.h"
 #endif
 
-
 _Static_assert(sizeof(struct aggmon_gauge_list_attr) ==
 	       AGGMON_GAUGE_LIST_SIZE_VER0, "list attr size");
 _Static_assert(sizeof(struct aggmon_gauge_info) ==
