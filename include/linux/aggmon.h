@@ -58,27 +58,51 @@ struct aggmon_threshold;
  * @event: what happened; valid only during the call
  * @data: the pointer given to aggmon_threshold_create()
  *
- * Without %AGGMON_THRESHOLD_DEFERRED the callback runs in the context of
- * the update that crossed the threshold (process, softirq or hardirq),
- * or of the timer that moved a rate or leaky bucket across it, with
- * interrupts disabled and the gauge's watch lock held: it must not sleep,
- * must not update or set any gauge (whether a gauge is watched is up to
- * userspace; a WARN catches an update that reaches a watch's lock) and
- * must not read or change anything that watches a gauge.  Core gauges
- * make that wider than it looks: forking, opening or closing a file,
- * waking a task, allocating pages or sending a packet may update one, and
- * a callback on one runs under the locks of the path that updates it:
- * Documentation/driver-api/aggmon.rst ("Direct callbacks and the core
- * gauges") says what that forbids.  Its %AGGMON_EVENT_GONE comes from the
- * context that removes the gauge, in process context but with the lock
- * that serialises creation and removal held: it must not create or
- * destroy statistics or thresholds either.
+ * Without %AGGMON_THRESHOLD_DEFERRED (a *direct* callback) it is called by
+ * whatever changed the statistic, with interrupts disabled and the
+ * gauge's watch lock (a raw spinlock) held: for an update, in the
+ * updater's context (process, softirq or hardirq); for a change by time
+ * alone, from the statistic's timer (an %HRTIMER_MODE_ABS_SOFT timer, so
+ * in softirq context), or from aggmon_stat_value() or
+ * aggmon_threshold_create() in their caller's context when they bring
+ * the statistic to the current time first.  A threshold its statistic
+ * has already crossed fires at once, with %AGGMON_EVENT_F_INITIAL, from
+ * aggmon_threshold_create() before it returns: the callback must not
+ * rely on the pointer that call returns.  Its events are never queued,
+ * so their @lost is always 0.
  *
- * With %AGGMON_THRESHOLD_DEFERRED it runs later from the system
- * workqueue, in process context, and may sleep, but must not destroy its
- * own threshold.  Events wait for it in a queue of
- * %AGGMON_QUEUE_LEN_DEFAULT records, so it may see %AGGMON_EVENT_LOST
- * and non-zero @lost, and gets %AGGMON_EVENT_GONE like any other event.
+ * So a direct callback must not sleep, and must not read, change, create
+ * or destroy anything that watches a gauge: it would wait for the lock it
+ * runs under.  Every update of the gauge waits for it, even one far from
+ * every bound (taking the lock recalls every CPU's budget): keep it
+ * short.  It must not update or set any gauge either: whether a gauge is
+ * watched is up to userspace, and a watch's lock would nest inside the
+ * one the callback holds; a WARN catches such an update, which the watch
+ * then does not see.  Core gauges make that wider than it looks: forking,
+ * opening or closing a file, waking a task, allocating pages or sending a
+ * packet may update one, and a callback on one runs under the locks of
+ * the path that updates it: Documentation/driver-api/aggmon.rst ("Direct
+ * callbacks and the core gauges") says what that forbids.  Its
+ * %AGGMON_EVENT_GONE comes from the context that removes the gauge (the
+ * caller of aggmon_gauge_destroy(), or the release of a user gauge's last
+ * file descriptor), in process context with interrupts enabled but the
+ * lock that serialises creation and removal held: it must not create or
+ * destroy statistics or thresholds, and aggmon_gauge_destroy() must not
+ * be called with a lock held that the callback takes.
+ *
+ * With %AGGMON_THRESHOLD_DEFERRED it is called later from the system
+ * workqueue, in process context, once per record and in order, and may
+ * sleep, but must not destroy its own threshold, as
+ * aggmon_threshold_destroy() waits for it.  Events wait for it in a queue
+ * of %AGGMON_QUEUE_LEN_DEFAULT records, with a file descriptor's
+ * accounting of losses: it may see %AGGMON_EVENT_LOST and non-zero @lost,
+ * and gets %AGGMON_EVENT_GONE after every other record.  Anything that
+ * needs to sleep, take a mutex, update a gauge, wake a task or log at
+ * length belongs here.
+ *
+ * Either way, once aggmon_threshold_destroy() returns the callback is not
+ * running and will not run again: destroy the thresholds before the data
+ * their callbacks use is freed.
  */
 typedef void (*aggmon_threshold_fn)(const struct aggmon_event *event,
 				    void *data);
