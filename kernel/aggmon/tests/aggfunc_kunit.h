@@ -682,17 +682,29 @@ static void aggmon_test_llquantize_top(struct kunit *test)
 	aggmon_test_ll_cases(test, 2, 61, 62, 2, 2, two, ARRAY_SIZE(two), true);
 }
 
-/* Functions that initialize, and the value slots each takes. */
-struct aggmon_test_nslots_case {
+/*
+ * A function's parameters and what the table expects of them: the value
+ * slots it takes (aggmon_test_nslots_cases) or what aggmon_func_init()
+ * returns (aggmon_test_init_cases).
+ */
+struct aggmon_test_fn_case {
 	u32 func;
 	u32 factor;
 	s64 low;
 	s64 high;
 	u64 step;
-	unsigned int nslots;
+	int want;
 };
 
-static const struct aggmon_test_nslots_case aggmon_test_nslots_cases[] = {
+static void aggmon_test_fn_case_desc(const struct aggmon_test_fn_case *c,
+				     char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "func %u (%u, %lld, %lld, %llu)",
+		 c->func, c->factor, c->low, c->high, c->step);
+}
+
+/* Functions that initialize, and the value slots each takes. */
+static const struct aggmon_test_fn_case aggmon_test_nslots_cases[] = {
 	{ AGGMON_AGG_SUM, 0, 0, 0, 0, 1 },
 	{ AGGMON_AGG_MIN, 0, 0, 0, 0, 2 },
 	{ AGGMON_AGG_MAX, 0, 0, 0, 0, 2 },
@@ -712,23 +724,16 @@ static const struct aggmon_test_nslots_case aggmon_test_nslots_cases[] = {
 	{ AGGMON_AGG_LLQUANTIZE, 2, 0, U16_MAX, 2, 63 },
 };
 
-static void aggmon_test_nslots_case_desc(const struct aggmon_test_nslots_case *c,
-					 char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "func %u (%u, %lld, %lld, %llu)",
-		 c->func, c->factor, c->low, c->high, c->step);
-}
-
 KUNIT_ARRAY_PARAM(aggmon_test_nslots_cases, aggmon_test_nslots_cases,
-		  aggmon_test_nslots_case_desc);
+		  aggmon_test_fn_case_desc);
 
 static void aggmon_test_func_nslots(struct kunit *test)
 {
-	const struct aggmon_test_nslots_case *c = test->param_value;
+	const struct aggmon_test_fn_case *c = test->param_value;
 
 	KUNIT_EXPECT_EQ(test, aggmon_test_nslots(test, c->func, c->factor,
 						 c->low, c->high, c->step),
-			c->nslots);
+			c->want);
 }
 
 static void aggmon_test_func_init(struct kunit *test)
@@ -745,16 +750,7 @@ static void aggmon_test_func_init(struct kunit *test)
 }
 
 /* Parameters of functions that take them, and what aggmon_func_init() says. */
-struct aggmon_test_init_case {
-	u32 func;
-	u32 factor;
-	s64 low;
-	s64 high;
-	u64 step;
-	int err;
-};
-
-static const struct aggmon_test_init_case aggmon_test_init_cases[] = {
+static const struct aggmon_test_fn_case aggmon_test_init_cases[] = {
 	/* No such function. */
 	{ 0, 0, 0, 0, 0, -EINVAL },
 	{ AGGMON_AGG_LLQUANTIZE + 1, 0, 0, 0, 0, -EINVAL },
@@ -803,22 +799,15 @@ static const struct aggmon_test_init_case aggmon_test_init_cases[] = {
 	{ AGGMON_AGG_LLQUANTIZE, U16_MAX, 0, 1, U16_MAX, -EINVAL },
 };
 
-static void aggmon_test_init_case_desc(const struct aggmon_test_init_case *c,
-				       char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "func %u (%u, %lld, %lld, %llu)",
-		 c->func, c->factor, c->low, c->high, c->step);
-}
-
 KUNIT_ARRAY_PARAM(aggmon_test_init_cases, aggmon_test_init_cases,
-		  aggmon_test_init_case_desc);
+		  aggmon_test_fn_case_desc);
 
 static void aggmon_test_func_init_case(struct kunit *test)
 {
-	const struct aggmon_test_init_case *c = test->param_value;
+	const struct aggmon_test_fn_case *c = test->param_value;
 
 	KUNIT_EXPECT_EQ(test, aggmon_test_init(c->func, c->factor, c->low,
-					       c->high, c->step), c->err);
+					       c->high, c->step), c->want);
 }
 
 static void aggmon_test_func_init_errors(struct kunit *test)
